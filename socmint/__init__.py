@@ -1,0 +1,3 @@
+"""socmint: a workbench for lawful social media intelligence."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,44 @@
+"""Platform mappers: raw item (parsed JSON) -> Records.
+
+Each platform module exposes:
+  PLATFORM        "twitter", "mastodon", "bluesky", ...
+  MAPPER_VERSION  bumped whenever its output changes, so `socmint remap` knows what is stale
+  detect(obj)     the format name ("twitter.v2_page", ...) when this module reads `obj`, else None;
+                  decided by content, never by file name
+  map_item(obj, fmt) -> Records   raises RejectedItem(reason) for what it cannot read
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from socmint.errors import RejectedItem
+from socmint.model import Records
+from socmint.sources import bluesky, mastodon, twitter
+
+MODULES: tuple[ModuleType, ...] = (twitter, mastodon, bluesky)
+BY_PLATFORM = {m.PLATFORM: m for m in MODULES}
+
+
+def detect(obj) -> tuple[ModuleType, str] | None:
+    for module in MODULES:
+        fmt = module.detect(obj)
+        if fmt:
+            return module, fmt
+    return None
+
+
+def map_item(obj) -> tuple[ModuleType, str, Records]:
+    """Detect and map one item; any failure is a RejectedItem with a reason."""
+    found = detect(obj)
+    if found is None:
+        raise RejectedItem("unrecognised format: no mapper reads this item")
+    module, fmt = found
+    try:
+        records = module.map_item(obj, fmt)
+    except RejectedItem:
+        raise
+    except Exception as exc:  # a mapper bug must not lose the item: keep it, say why
+        raise RejectedItem(f"{fmt}: {type(exc).__name__}: {exc}"[:500]) from exc
+    records.kind = fmt
+    return module, fmt, records

@@ -1,0 +1,12 @@
+"""mastodon mapper (being written)."""
+
+PLATFORM = "mastodon"
+MAPPER_VERSION = "0"
+
+
+def detect(obj):
+    return None
+
+
+def map_item(obj, fmt):
+    raise NotImplementedError
