@@ -96,7 +96,9 @@ FIELDS: dict[str, list[tuple[str, pa.DataType]]] = {
 TABLES = tuple(FIELDS)
 
 # Stamped by the pipeline on every observation: which evidence item said it, and when it was seen.
-PROVENANCE = [("evidence", pa.string()), ("observed_at", TS)]
+# `source_offset` (the item's byte offset in its source) breaks ties between observations made at
+# the same time, so the current state never depends on import order.
+PROVENANCE = [("evidence", pa.string()), ("observed_at", TS), ("source_offset", pa.int64())]
 
 OBS_SCHEMAS = {t: pa.schema(FIELDS[t] + PROVENANCE) for t in TABLES}
 

@@ -1,0 +1,341 @@
+"""The command line: parses, calls the library, prints. A user error is one line and exit 2."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn,
+                           TransferSpeedColumn)
+from rich.table import Table
+
+from socmint import audit, case as cases, evidence, ingest, store
+from socmint.errors import SocmintError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="socmint: a workbench for lawful social media intelligence.")
+case_app = typer.Typer(no_args_is_help=True, help="Create, list and show cases.")
+evidence_app = typer.Typer(no_args_is_help=True, help="The raw evidence store.")
+audit_app = typer.Typer(no_args_is_help=True, help="The case's hash-chained audit log.")
+app.add_typer(case_app, name="case")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+
+CaseOpt = Annotated[Optional[str], typer.Option("--case", "-c", help="Case name or folder "
+                                                "(default: the current case).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+EngineOpt = Annotated[Optional[str], typer.Option("--engine", help="duckdb (default) or spark.")]
+
+
+def _json(data) -> None:
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
+
+
+def _table(title: str, columns: list[str], rows: list[list]) -> None:
+    t = Table(title=title, title_justify="left")
+    for c in columns:
+        t.add_column(c, justify="right" if c in NUMERIC else "left", overflow="fold")
+    for r in rows:
+        t.add_row(*[f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else
+                    ("" if v is None else str(v)) for v in r])
+    out.print(t)
+
+
+NUMERIC = {"read", "new", "updated", "duplicate", "rejected", "items", "posts", "accounts", "n",
+           "count", "rows", "interactions", "media", "entities", "seen again", "retention days"}
+
+
+# -- cases ------------------------------------------------------------------------------------
+@case_app.command("new")
+def case_new(
+    name: str,
+    purpose: Annotated[str, typer.Option(help="Why this case exists (required).")],
+    legal_basis: Annotated[str, typer.Option("--legal-basis", help="The legal basis (required).")],
+    retention: Annotated[int, typer.Option(help="Days to keep the data (required).")],
+    member: Annotated[Optional[list[str]], typer.Option(help="Another member.")] = None,
+    json: JsonOpt = False,
+):
+    """Create a case and make it the current one."""
+    c = cases.create(name, purpose=purpose, legal_basis=legal_basis, retention_days=retention,
+                     members=member)
+    cases.set_current(c)
+    audit.record(c, "case.new", c.describe())
+    if json:
+        _json(c.describe())
+    else:
+        out.print(f"case [bold]{c.name}[/] created at {c.root} (now the current case)")
+
+
+@case_app.command("list")
+def case_list(json: JsonOpt = False):
+    """Every case on this machine."""
+    rows = [c.describe() for c in cases.list_cases()]
+    if json:
+        return _json(rows)
+    _table("cases", ["name", "purpose", "legal basis", "retention days", "created"],
+           [[r["name"], r["purpose"], r["legal_basis"], r["retention_days"], r["created_at"]]
+            for r in rows])
+
+
+@case_app.command("show")
+def case_show(case: CaseOpt = None, json: JsonOpt = False):
+    """A case's settings and what it holds."""
+    c = cases.open_case(case)
+    info = c.describe()
+    con = store.connect(c, read_only=True)
+    try:
+        info["counts"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                          for t in ("evidence", *store.TABLES)}
+    finally:
+        con.close()
+    audit.record(c, "case.show", {}, info["counts"])
+    if json:
+        return _json(info)
+    _table(f"case {c.name}", ["field", "value"],
+           [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in info.items()
+            if k != "counts"] + [[f"{k} rows", v] for k, v in info["counts"].items()])
+
+
+@case_app.command("use")
+def case_use(name: str):
+    """Make a case the current one."""
+    c = cases.open_case(name)
+    cases.set_current(c)
+    out.print(f"current case: {c.name}")
+
+
+# -- import -----------------------------------------------------------------------------------
+@app.command("import")
+def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
+    """Import files or folders; the format of each item is detected by its content."""
+    c = cases.open_case(case)
+    started = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeElapsedColumn(), console=err,
+                  disable=json or not err.is_terminal) as bar:
+        def on_file(path: Path, size: int):
+            task = bar.add_task(path.name[:40], total=size)
+            return lambda n: bar.advance(task, n)
+
+        def on_done(fr):
+            if not json:
+                formats = ", ".join(f"{k} {v:,}" for k, v in fr.formats.most_common())
+                out.print(f"{fr.path}: {fr.counts['read']:,} read, {fr.counts['new']:,} new, "
+                          f"{fr.counts['updated']:,} updated, {fr.counts['duplicate']:,} duplicate, "
+                          f"{fr.counts['rejected']:,} rejected [{formats or 'nothing'}]")
+
+        report = ingest.import_paths(c, paths, on_file=on_file, on_file_done=on_done)
+    d = report.as_dict()
+    d["seconds"] = round(time.perf_counter() - started, 3)
+    if json:
+        return _json(d)
+    i = d["items"]
+    _table("import", ["read", "new", "updated", "duplicate", "rejected"],
+           [[i["read"], i["new"], i["updated"], i["duplicate"], i["rejected"]]])
+    _table("records", ["table", "new", "seen again"],
+           [[t, report.rows_new.get(t, 0), report.rows_seen_again.get(t, 0)] for t in store.TABLES])
+    for r in d["rejected_examples"][:10]:
+        out.print(f"rejected {r['origin']} line {r['line']}: {r['reason']}", markup=False)
+
+
+@app.command()
+def remap(case: CaseOpt = None, json: JsonOpt = False):
+    """Re-run today's mappers over the stored raw evidence (no source file is read)."""
+    c = cases.open_case(case)
+    counts = ingest.remap(c)
+    if json:
+        return _json(counts)
+    _table("remap", ["items", "mapped", "rejected"],
+           [[counts.get("read", 0), counts.get("mapped", 0), counts.get("rejected", 0)]])
+
+
+# -- evidence ---------------------------------------------------------------------------------
+@evidence_app.command("verify")
+def evidence_verify(case: CaseOpt = None, json: JsonOpt = False):
+    """Re-hash every stored item; name each altered or missing one. Exit 1 if any."""
+    c = cases.open_case(case)
+    con = store.connect(c, read_only=True)
+    try:
+        n, problems = evidence.verify(con, c.evidence_dir / "packs")
+    finally:
+        con.close()
+    audit.record(c, "evidence.verify", {}, {"items": n, "problems": len(problems)},
+                 outcome="ok" if not problems else "problems")
+    if json:
+        _json({"items": n, "problems": [p.__dict__ for p in problems]})
+    else:
+        for p in problems:
+            out.print(f"{p.problem.upper()} {p.sha256} ({p.origin}): {p.detail}", markup=False)
+        out.print(f"{n:,} items checked, {len(problems)} altered or missing")
+    if problems:
+        raise typer.Exit(1)
+
+
+@evidence_app.command("show")
+def evidence_show(sha256: str, case: CaseOpt = None, raw: Annotated[bool, typer.Option(
+        help="Print the raw bytes instead of the envelope.")] = False):
+    """One item's envelope (or, with --raw, its bytes, checked against its hash)."""
+    c = cases.open_case(case)
+    con = store.connect(c, read_only=True)
+    try:
+        if raw:
+            data = evidence.get(con, c.evidence_dir / "packs", sha256)
+            sys.stdout.buffer.write(data + b"\n")
+            return
+        cur = con.execute("SELECT * FROM evidence WHERE sha256 = ?", [sha256])
+        row = cur.fetchone()
+        if row is None:
+            raise SocmintError(f"no evidence item {sha256}")
+        _json(dict(zip([d[0] for d in cur.description], row)))
+    finally:
+        con.close()
+        audit.record(c, "evidence.show", {"sha256": sha256, "raw": raw})
+
+
+# -- audit ------------------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(case: CaseOpt = None, json: JsonOpt = False):
+    """Check the hash chain; name each edited, removed or reordered entry. Exit 1 if any."""
+    c = cases.open_case(case)
+    n, problems = audit.verify(c)
+    if json:
+        _json({"entries": n, "problems": [p.__dict__ for p in problems]})
+    else:
+        for p in problems:
+            out.print(f"entry {p.seq} (line {p.line}): {p.problem}", markup=False)
+        out.print(f"{n} entries, {'chain intact' if not problems else f'{len(problems)} problems'}")
+    if problems:
+        raise typer.Exit(1)
+    audit.record(c, "audit.verify", {}, {"entries": n})
+
+
+@audit_app.command("log")
+def audit_log(case: CaseOpt = None, json: JsonOpt = False,
+              last: Annotated[int, typer.Option(help="Show the last N entries.")] = 20):
+    """The most recent audit entries."""
+    c = cases.open_case(case)
+    rows = audit.entries(c)[-last:]
+    if json:
+        return _json(rows)
+    _table("audit log", ["seq", "at", "operator", "action", "outcome"],
+           [[e["seq"], e["at"], e["operator"], e["action"], e["outcome"]] for e in rows])
+
+
+# -- summary, report, scenario, demo ----------------------------------------------------------
+def _summary(c, engine):
+    from socmint.analysis.summary import summary
+    with store.tables(c, engine) as backend:
+        return summary(backend)
+
+
+@app.command("summary")
+def summary_cmd(case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Items per platform and kind, busiest accounts, top hashtags and domains, rejections."""
+    c = cases.open_case(case)
+    s = _summary(c, engine)
+    audit.record(c, "summary", {"engine": engine or c.settings.engine}, s["totals"])
+    if json:
+        return _json(s)
+    print_summary(s)
+
+
+def print_summary(s: dict) -> None:
+    _table("totals", ["what", "count"], [[k.replace("_", " "), v] for k, v in s["totals"].items()])
+    _table("per platform", ["platform", "accounts", "posts", "interactions", "media", "entities"],
+           [[p, c.get("accounts", 0), c.get("posts", 0), c.get("interactions", 0),
+             c.get("media", 0), c.get("entities", 0)] for p, c in s["per_platform"].items()])
+    _table("posts by kind", ["platform", "kind", "posts"],
+           [[r["platform"], r["kind"], r["n"]] for r in s["post_kinds"]])
+    _table("interactions by kind", ["platform", "kind", "count"],
+           [[r["platform"], r["kind"], r["n"]] for r in s["interaction_kinds"]])
+    _table("busiest accounts", ["account", "platform", "posts"],
+           [[r["handle"] or r["uid"], r["platform"], r["posts"]] for r in s["busiest_accounts"]])
+    _table("top hashtags", ["hashtag", "posts"], [["#" + r["value"], r["posts"]]
+                                                   for r in s["top_hashtags"]])
+    _table("top domains", ["domain", "posts"], [[r["value"], r["posts"]] for r in s["top_domains"]])
+    _table("rejected items", ["reason", "items"],
+           [[r["reason"], r["items"]] for r in s["rejected_reasons"]])
+
+
+@app.command("report")
+def report_cmd(case: CaseOpt = None, engine: EngineOpt = None,
+               out_path: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")]
+               = Path("report.html")):
+    """Write the offline HTML overview of the case."""
+    from socmint.report import overview
+    c = cases.open_case(case)
+    s = _summary(c, engine)
+    overview.write(out_path, c.describe(), s, engine or c.settings.engine)
+    audit.record(c, "report", {"out": str(out_path.resolve())}, s["totals"])
+    out.print(f"wrote {out_path}")
+
+
+@app.command("scenario")
+def scenario_cmd(out_dir: Path,
+                 accounts: Annotated[int, typer.Option(help="Accounts to create.")] = 5000,
+                 posts: Annotated[int, typer.Option(help="Posts to write.")] = 100_000,
+                 seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+                 json: JsonOpt = False):
+    """Write a synthetic multi-platform data set in real raw formats, with planted ground truth."""
+    from socmint import scenario
+    with Progress(TextColumn("scenario"), BarColumn(), TextColumn("{task.completed:,} posts"),
+                  TimeElapsedColumn(), console=err, disable=json or not err.is_terminal) as bar:
+        task = bar.add_task("posts", total=posts)
+        result = scenario.generate(out_dir, accounts=accounts, posts=posts, seed=seed,
+                                   progress=lambda n: bar.update(task, completed=n))
+    if json:
+        return _json(result)
+    out.print(f"wrote scenario to {out_dir} (ground truth: {out_dir / 'ground_truth.json'})")
+
+
+@app.command("demo")
+def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data and case.")]
+         = Path("demo"),
+         posts: Annotated[int, typer.Option(help="Scenario size in posts.")] = 100_000,
+         accounts: Annotated[int, typer.Option(help="Scenario size in accounts.")] = 5000):
+    """The main job: scenario -> new case -> import -> summary -> report.html."""
+    import os
+    import shutil
+
+    folder = folder.resolve()
+    os.environ["SOCMINT_HOME"] = str(folder / "home")
+    if (folder / "home").exists():
+        shutil.rmtree(folder / "home")
+    data = folder / "scenario"
+    if not (data / "manifest.json").exists():
+        out.print(f"[bold]1/4[/] generating the scenario ({posts:,} posts, {accounts:,} accounts)")
+        scenario_cmd(data, accounts=accounts, posts=posts, seed=7, json=False)
+    else:
+        out.print(f"[bold]1/4[/] scenario already at {data}")
+    out.print("[bold]2/4[/] creating the case")
+    case_new("demo", purpose="Demonstration: find the bot network, the coordinated campaign and "
+             "the spread of a doctored image in a synthetic multi-platform data set",
+             legal_basis="Synthetic data only: no personal data is processed", retention=30,
+             member=None, json=False)
+    out.print("[bold]3/4[/] importing")
+    t0 = time.perf_counter()
+    import_([data], case=None, json=False)
+    out.print(f"imported in {time.perf_counter() - t0:.1f} s")
+    out.print("[bold]4/4[/] summary and report")
+    summary_cmd(case=None, engine=None, json=False)
+    report_cmd(case=None, engine=None, out_path=folder / "report.html")
+
+
+def main() -> None:
+    try:
+        app()
+    except SocmintError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""Tables through Ibis: one DuckDB file per case by default, the same tables as Parquet on Spark.
+
+Writes (ingest) go to DuckDB's `<table>_obs` observation tables; the current tables are derived
+from them by one Ibis expression, so the rule "latest non-null value wins, history kept" lives in
+one place and runs on either engine.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+
+import duckdb
+import ibis
+
+from socmint import evidence
+from socmint.case import Case
+from socmint.errors import SocmintError
+from socmint.model import FIELDS, OBS_SCHEMAS, PROVENANCE, TABLES
+
+ENGINES = ("duckdb", "spark")
+LAKE_TABLES = TABLES + tuple(f"{t}_obs" for t in TABLES) + ("evidence",)
+
+_DUCK_TYPES = {
+    "string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
+    "timestamp[us, tz=UTC]": "TIMESTAMPTZ",
+}
+
+RUNS_DDL = """
+CREATE TABLE IF NOT EXISTS runs (
+  run VARCHAR PRIMARY KEY, action VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
+  operator VARCHAR, params VARCHAR, counts VARCHAR, status VARCHAR);
+"""
+
+
+def _obs_ddl(table: str) -> str:
+    cols = ", ".join(f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in OBS_SCHEMAS[table])
+    return f"CREATE TABLE IF NOT EXISTS {table}_obs ({cols});"
+
+
+def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """The case's DuckDB file, with every table created on first use."""
+    if read_only and not case.db_path.exists():
+        read_only = False
+    try:
+        con = duckdb.connect(str(case.db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise SocmintError(f"case {case.name}: database busy or unreadable ({exc})") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
+        for t in TABLES:
+            con.execute(current_ddl_if_missing(t))
+    return con
+
+
+def current_ddl_if_missing(table: str) -> str:
+    """An empty current table until the first rebuild, so queries on a new case work."""
+    obs = _obs_ddl(table).split("(", 1)[1].rsplit(")", 1)[0]
+    extra = ("first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ, observations BIGINT, "
+             "deleted_at TIMESTAMPTZ")
+    cols = [c for c in obs.split(", ") if not c.startswith(('"observed_at" ', '"source_offset" ',
+                                                             '"deleted" '))]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)}, {extra});"
+
+
+def current(obs: ibis.Table) -> ibis.Table:
+    """Current state per uid: each field's latest non-null observation, plus when it was seen.
+
+    Observations are ranked by (observed_at, source_offset, evidence), so ties never depend on
+    the order items were imported in, and the result is the same on every engine.
+    """
+    ranked = obs.mutate(_rank=ibis.row_number().over(
+        group_by=obs.uid, order_by=[obs.observed_at, obs.source_offset, obs.evidence]))
+    skip = {"uid", "deleted"}
+    fields = [name for name in ranked.columns
+              if name not in skip and name not in {p for p, _ in PROVENANCE} and name != "_rank"]
+    aggs = {f: ranked[f].argmax(ranked._rank, where=ranked[f].notnull()) for f in fields}
+    aggs["evidence"] = ranked.evidence.argmax(ranked._rank)
+    aggs["first_seen"] = ranked.observed_at.min()
+    aggs["last_seen"] = ranked.observed_at.max()
+    aggs["observations"] = ranked.count()
+    aggs["deleted_at"] = ranked.observed_at.min(where=ranked.deleted.fill_null(False))
+    return ranked.group_by("uid").aggregate(**aggs)
+
+
+def rebuild_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Re-derive every current table from its observations."""
+    ib = ibis.duckdb.from_connection(con)
+    for t in TABLES:
+        expr = current(ib.table(f"{t}_obs")).order_by("uid")
+        sql = ibis.to_sql(expr, dialect="duckdb")
+        con.execute(f"CREATE OR REPLACE TABLE {t} AS {sql}")
+
+
+def export_lake(case: Case, con: duckdb.DuckDBPyConnection) -> None:
+    """The same tables as Parquet, for Spark (or any Parquet reader)."""
+    case.lake_dir.mkdir(exist_ok=True)
+    for t in LAKE_TABLES:
+        path = case.lake_dir / f"{t}.parquet"
+        tmp = path.with_suffix(".parquet.tmp")
+        con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+        os.replace(tmp, path)
+
+
+@contextmanager
+def tables(case: Case, engine: str | None = None):
+    """An Ibis backend holding the case's tables, on the engine asked for (or the case's)."""
+    engine = engine or case.settings.engine
+    if engine not in ENGINES:
+        raise SocmintError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    if engine == "duckdb":
+        con = connect(case, read_only=True)
+        try:
+            yield ibis.duckdb.from_connection(con)
+        finally:
+            con.close()
+        return
+    yield _spark_backend(case)
+
+
+_SPARK = None
+
+
+def _spark_backend(case: Case):
+    global _SPARK
+    missing = [t for t in LAKE_TABLES if not (case.lake_dir / f"{t}.parquet").exists()]
+    if missing:
+        raise SocmintError(f"case {case.name} has no Parquet lake yet: import data first")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise SocmintError("the Spark engine needs the 'spark' extra: pip install socmint[spark]") from exc
+    if _SPARK is None:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        _SPARK = (SparkSession.builder.master("local[2]").appName("socmint")
+                  .config("spark.sql.session.timeZone", "UTC")
+                  .config("spark.ui.enabled", "false")
+                  .config("spark.sql.shuffle.partitions", "4")
+                  .config("spark.driver.memory", "2g")
+                  .getOrCreate())
+        _SPARK.sparkContext.setLogLevel("ERROR")
+    backend = ibis.pyspark.connect(_SPARK)
+    for t in LAKE_TABLES:
+        backend.read_parquet(str(case.lake_dir / f"{t}.parquet"), table_name=t)
+    return backend
+
+
+def field_names(table: str) -> list[str]:
+    return [f for f, _ in FIELDS[table]]
