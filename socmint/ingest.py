@@ -14,6 +14,7 @@ means it holds at least one record not seen before (or, being an empty item, not
 from __future__ import annotations
 
 import hashlib
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +30,7 @@ from socmint.case import Case, operator
 from socmint.errors import RejectedItem, SocmintError
 from socmint.model import TABLES, arrow_table
 
-BATCH_ITEMS = 2000
+BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "2000"))  # items per transaction
 BATCH_BYTES = 64 << 20
 MAX_DOCUMENT = 1 << 30  # a whole-file JSON document larger than this is rejected, not loaded
 

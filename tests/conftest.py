@@ -17,3 +17,23 @@ def shared_fixture(relpath: str) -> Path:
     path = SHARED_FIXTURES / relpath
     assert path.exists(), f"missing shared fixture {relpath}"
     return path
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """An empty socmint home, so tests never touch the user's cases."""
+    h = tmp_path / "home"
+    monkeypatch.setenv("SOCMINT_HOME", str(h))
+    monkeypatch.delenv("SOCMINT_CASE", raising=False)
+    monkeypatch.setenv("SOCMINT_OPERATOR", "tester")
+    return h
+
+
+@pytest.fixture
+def case(home):
+    from socmint import case as cases
+
+    c = cases.create("t", purpose="testing socmint", legal_basis="test data only",
+                     retention_days=30)
+    cases.set_current(c)
+    return c

@@ -1,0 +1,79 @@
+"""The command line as a user meets it, and the HTML overview with hostile text in the data."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import orjson
+
+
+def socmint(home, *args, check=True):
+    env = dict(os.environ, SOCMINT_HOME=str(home), SOCMINT_OPERATOR="tester")
+    p = subprocess.run([sys.executable, "-m", "socmint.cli", *args], env=env, capture_output=True,
+                       text=True, timeout=300)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+HOSTILE = '<script>alert("x")</script><img src=http://evil.example/x.png>'
+
+
+def hostile_page():
+    return {"data": [{"id": "77", "text": f"{HOSTILE} #pwn<b>ed</b>", "author_id": "9",
+                      "created_at": "2026-03-02T10:00:00.000Z",
+                      "entities": {"hashtags": [{"start": 0, "end": 5, "tag": "<svg onload=x>"}],
+                                   "urls": [{"start": 0, "end": 5, "url": "https://t.co/x",
+                                             "expanded_url": "https://evil.example/<i>"}]}}],
+            "includes": {"users": [{"id": "9", "username": "<script>bad</script>",
+                                    "name": HOSTILE}]},
+            "meta": {"result_count": 1},
+            "__twarc": {"retrieved_at": "2026-03-02T11:00:00+00:00"}}
+
+
+def test_user_errors_are_one_line_and_exit_2(tmp_path):
+    home = tmp_path / "home"
+    p = socmint(home, "summary", check=False)
+    assert p.returncode == 2 and "no case selected" in p.stderr and "Traceback" not in p.stderr
+    p = socmint(home, "case", "new", "x", "--purpose", " ", "--legal-basis", "b", "--retention",
+                "5", check=False)
+    assert p.returncode == 2 and "purpose" in p.stderr and "Traceback" not in p.stderr
+    p = socmint(home, "case", "new", "x", "--legal-basis", "b", "--retention", "5", check=False)
+    assert p.returncode == 2 and "purpose" in p.stderr
+    p = socmint(home, "import", str(tmp_path / "nope"), "--case", "x", check=False)
+    assert p.returncode == 2 and "Traceback" not in p.stderr
+
+
+def test_cli_flow_json_and_hostile_report(tmp_path):
+    home = tmp_path / "home"
+    socmint(home, "case", "new", "inq", "--purpose", "test", "--legal-basis", "test",
+            "--retention", "7")
+    data = tmp_path / "page.jsonl"
+    data.write_bytes(orjson.dumps(hostile_page()) + b"\n")
+    rep = orjson.loads(socmint(home, "import", str(data), "--json").stdout)
+    assert rep["items"] == {"read": 1, "new": 1, "updated": 0, "duplicate": 0, "rejected": 0}
+    listed = orjson.loads(socmint(home, "case", "list", "--json").stdout)
+    assert [c["name"] for c in listed] == ["inq"]
+    shown = orjson.loads(socmint(home, "case", "show", "--json").stdout)
+    assert shown["counts"]["posts"] == 1 and shown["purpose"] == "test"
+    summ = orjson.loads(socmint(home, "summary", "--json").stdout)
+    assert summ["top_hashtags"][0]["value"] == "<svg onload=x>"
+    out = tmp_path / "report.html"
+    socmint(home, "report", "--out", str(out))
+    html = out.read_text()
+    assert "<script" not in html and "<svg onload" not in html and "<img" not in html
+    assert "&lt;script&gt;" in html and "&lt;svg onload=x&gt;" in html
+    # offline: nothing is loaded from any host
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "posts per hour" in html.lower()
+    v = socmint(home, "evidence", "verify")
+    assert "1 items checked, 0 altered" in v.stdout.replace(",", "")
+    a = socmint(home, "audit", "verify")
+    assert "chain intact" in a.stdout
+    log = orjson.loads(socmint(home, "audit", "log", "--json").stdout)
+    actions = [e["action"] for e in log]
+    assert actions[:6] == ["case.new", "import", "case.show", "summary", "report",
+                           "evidence.verify"]
