@@ -31,7 +31,7 @@ from socmint.errors import RejectedItem, SocmintError
 from socmint.model import TABLES, arrow_table
 
 BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "2000"))  # items per transaction
-BATCH_BYTES = 64 << 20
+BATCH_BYTES = 16 << 20
 MAX_DOCUMENT = 1 << 30  # a whole-file JSON document larger than this is rejected, not loaded
 
 
