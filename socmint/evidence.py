@@ -85,9 +85,12 @@ class PackWriter:
         self.offset = self.fh.tell()
 
     def put(self, data: bytes) -> tuple[str, int, int]:
+        return self.put_frame(self._zc.compress(data))
+
+    def put_frame(self, frame: bytes) -> tuple[str, int, int]:
+        """An already compressed item (workers compress in parallel)."""
         if self.fh is None or self.offset >= PACK_LIMIT:
             self._open()
-        frame = self._zc.compress(data)
         self.fh.write(frame)
         at = self.offset
         self.offset += len(frame)

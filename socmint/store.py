@@ -84,13 +84,31 @@ def current(obs: ibis.Table) -> ibis.Table:
     return ranked.group_by("uid").aggregate(**aggs)
 
 
-def rebuild_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Re-derive every current table from its observations."""
+def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -> None:
+    """Re-derive the current tables from their observations.
+
+    Incrementally, only records observed by runs not yet folded in (this one, and any run killed
+    before it finished) are re-derived, so a small import into a large case costs what it
+    touched, not the whole case.
+    """
     ib = ibis.duckdb.from_connection(con)
     for t in TABLES:
-        expr = current(ib.table(f"{t}_obs")).order_by("uid")
-        sql = ibis.to_sql(expr, dialect="duckdb")
-        con.execute(f"CREATE OR REPLACE TABLE {t} AS {sql}")
+        obs = ib.table(f"{t}_obs")
+        if not incremental:
+            sql = ibis.to_sql(current(obs), dialect="duckdb")
+            con.execute(f"CREATE OR REPLACE TABLE {t} AS {sql}")
+            continue
+        ev = ib.table("evidence")
+        done = ib.table("runs").filter(ibis._.status == "done").run
+        unfolded = ev.filter(~ev.run.isin(done)).sha256
+        touched = obs.filter(obs.evidence.isin(unfolded)).select("uid").distinct()
+        con.execute("BEGIN")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {ibis.to_sql(touched, dialect='duckdb')}")
+        con.execute(f"DELETE FROM {t} WHERE uid IN (SELECT uid FROM touched)")
+        sql = ibis.to_sql(current(obs.filter(obs.uid.isin(ib.table("touched").uid))),
+                          dialect="duckdb")
+        con.execute(f"INSERT INTO {t} BY NAME {sql}")
+        con.execute("COMMIT")
 
 
 def export_lake(case: Case, con: duckdb.DuckDBPyConnection) -> None:

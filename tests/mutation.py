@@ -30,7 +30,7 @@ def _paths(node, prefix=()):
 
 def _apply(doc, path, op, value):
     if not path:
-        return value if op == "replace" else doc
+        return copy.deepcopy(value) if op == "replace" else doc
     parent = doc
     for p in path[:-1]:
         parent = parent[p]
@@ -38,7 +38,7 @@ def _apply(doc, path, op, value):
     if op == "delete":
         del parent[last]
     else:
-        parent[last] = value
+        parent[last] = copy.deepcopy(value)  # never share the strategy's own objects
     return doc
 
 
