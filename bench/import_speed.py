@@ -28,13 +28,16 @@ SOCMINT = [PY, "-m", "socmint.cli"]
 
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command in its own process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t0
+    """Wall seconds and peak RSS (MiB) of one command in its own process (run in bench/out, where
+    twarc leaves its log)."""
+    log = OUT / "last-command.log"
+    with open(log, "wb") as errors:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=OUT, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}")
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{log.read_text()[-2000:]}")
     return seconds, usage.ru_maxrss / 1024
 
 

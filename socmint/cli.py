@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TransferSpeedColumn)
+from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn, TransferSpeedColumn)
 from rich.table import Table
 
 from socmint import audit, case as cases, evidence, ingest, store
@@ -49,8 +50,22 @@ def _table(title: str, columns: list[str], rows: list[list]) -> None:
     out.print(t)
 
 
-NUMERIC = {"read", "new", "updated", "duplicate", "rejected", "items", "posts", "accounts", "n",
+NUMERIC = {"read", "new", "updated", "duplicate", "rejected", "items", "mapped", "seq", "posts", "accounts", "n",
            "count", "rows", "interactions", "media", "entities", "seen again", "retention days"}
+
+
+@contextmanager
+def _items_bar(c, label: str, quiet: bool):
+    """A progress bar over the case's evidence items."""
+    con = store.connect(c, read_only=True)
+    try:
+        total = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
+    finally:
+        con.close()
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -150,7 +165,8 @@ def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
 def remap(case: CaseOpt = None, json: JsonOpt = False):
     """Re-run today's mappers over the stored raw evidence (no source file is read)."""
     c = cases.open_case(case)
-    counts = ingest.remap(c)
+    with _items_bar(c, "remap", json) as advance:
+        counts = ingest.remap(c, progress=advance)
     if json:
         return _json(counts)
     _table("remap", ["items", "mapped", "rejected"],
@@ -162,11 +178,12 @@ def remap(case: CaseOpt = None, json: JsonOpt = False):
 def evidence_verify(case: CaseOpt = None, json: JsonOpt = False):
     """Re-hash every stored item; name each altered or missing one. Exit 1 if any."""
     c = cases.open_case(case)
-    con = store.connect(c, read_only=True)
-    try:
-        n, problems = evidence.verify(con, c.evidence_dir / "packs")
-    finally:
-        con.close()
+    with _items_bar(c, "verify", json) as advance:
+        con = store.connect(c, read_only=True)
+        try:
+            n, problems = evidence.verify(con, c.evidence_dir / "packs", progress=advance)
+        finally:
+            con.close()
     audit.record(c, "evidence.verify", {}, {"items": n, "problems": len(problems)},
                  outcome="ok" if not problems else "problems")
     if json:
