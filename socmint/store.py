@@ -19,6 +19,7 @@ from socmint.errors import SocmintError
 from socmint.model import FIELDS, OBS_SCHEMAS, PROVENANCE, TABLES
 
 ENGINES = ("duckdb", "spark")
+REFERENCES = {"reply_to", "quote_of", "repost_of", "target_post", "target"}
 LAKE_TABLES = TABLES + tuple(f"{t}_obs" for t in TABLES) + ("evidence",)
 
 _DUCK_TYPES = {
@@ -76,6 +77,11 @@ def current(obs: ibis.Table) -> ibis.Table:
     fields = [name for name in ranked.columns
               if name not in skip and name not in {p for p, _ in PROVENANCE} and name != "_rank"]
     aggs = {f: ranked[f].argmax(ranked._rank, where=ranked[f].notnull()) for f in fields}
+    for f in REFERENCES.intersection(fields):
+        # a placeholder ("mastodon:local:<server>/<id>", parent not in the payload) never
+        # overrides a reference some observation resolved
+        resolved = ranked[f].notnull() & ~ranked[f].contains(":local:")
+        aggs[f] = ranked[f].argmax(ranked._rank, where=resolved).coalesce(aggs[f])
     aggs["evidence"] = ranked.evidence.argmax(ranked._rank)
     aggs["first_seen"] = ranked.observed_at.min()
     aggs["last_seen"] = ranked.observed_at.max()

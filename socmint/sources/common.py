@@ -35,7 +35,7 @@ def utc(value) -> datetime | None:
     if not isinstance(value, str):
         raise RejectedItem(f"not a time: {type(value).__name__}")
     s = value.strip()
-    if s.isdigit():
+    if s.isascii() and s.isdigit():
         return utc(int(s))
     try:
         if s.endswith("Z"):
@@ -61,9 +61,12 @@ def integer(value) -> int | None:
         return value if -(2**63) <= value < 2**63 else None
     if isinstance(value, float):
         return int(value) if value == value and abs(value) < 2**63 else None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        v = int(value.strip())
-        return v if -(2**63) <= v < 2**63 else None
+    if isinstance(value, str):
+        s = value.strip()
+        digits = s[1:] if s.startswith("-") else s
+        if digits.isascii() and digits.isdigit():  # not "²" or "--5", which int() refuses
+            v = int(s)
+            return v if -(2**63) <= v < 2**63 else None
     return None
 
 
