@@ -141,7 +141,8 @@ def main() -> None:
     peer = [r for r in rows if r["what"].startswith("twarc-csv")]
     mine = [r for r in rows if r["what"].startswith("socmint import, brexit")]
     if peer and mine:
-        print(f"\nsocmint / twarc-csv speed: {mine[0]['per_s'] / peer[0]['per_s']:.1f}x (goal >= 5x)")
+        ratio = mine[0]["per_s"] / peer[0]["per_s"]
+        print(f"\nsocmint / twarc-csv speed: {ratio:.1f}x (goal >= 5x)")
     scen = [r for r in rows if "scenario" in r["what"]]
     if len(scen) >= 2:
         print(f"peak memory {scen[0]['posts']:,} -> {scen[-1]['posts']:,} posts: "

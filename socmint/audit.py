@@ -102,16 +102,19 @@ def verify(case: Case) -> tuple[int, list[AuditProblem]]:
             prev, expected_seq = None, expected_seq + 1
             continue
         if e.get("hash") != _digest(e):
-            problems.append(AuditProblem(i, seq, "entry altered: its hash does not match its content"))
+            problems.append(AuditProblem(i, seq, "entry altered: its hash does not match "
+                                         "its content"))
         if seq != expected_seq:
-            problems.append(AuditProblem(i, seq, f"sequence broken: expected {expected_seq}, found {seq}"
-                                         " (an entry was removed, inserted or moved)"))
+            problems.append(AuditProblem(i, seq, f"sequence broken: expected {expected_seq}, "
+                                         f"found {seq} (an entry was removed, inserted or moved)"))
         if prev is not None and e.get("prev") != prev:
-            problems.append(AuditProblem(i, seq, "chain broken: previous-hash does not match the entry before"))
+            problems.append(AuditProblem(i, seq, "chain broken: previous-hash does not match "
+                                         "the entry before"))
         prev = e.get("hash")
         expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
     head_seq, head_hash = _read_head(case)
     if head_seq != n or (n and head_hash != prev):
-        problems.append(AuditProblem(n, head_seq, f"log ends at entry {n} but its head records entry "
-                                     f"{head_seq}: entries were cut off or the head was altered"))
+        problems.append(AuditProblem(n, head_seq, f"log ends at entry {n} but its head records "
+                                     f"entry {head_seq}: entries were cut off or the head was "
+                                     "altered"))
     return n, problems

@@ -72,7 +72,8 @@ class Case:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise CaseError(f"case {self.name} is busy: another socmint command writes to it") from exc
+                raise CaseError(f"case {self.name} is busy: another socmint command writes "
+                                "to it") from exc
             try:
                 yield
             finally:

@@ -11,11 +11,20 @@ from typing import Annotated, Optional
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import (BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn,
-                           TimeElapsedColumn, TransferSpeedColumn)
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
-from socmint import audit, case as cases, evidence, ingest, store
+from socmint import audit, evidence, ingest, store
+from socmint import case as cases
 from socmint.errors import SocmintError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -44,14 +53,15 @@ def _table(title: str, columns: list[str], rows: list[list]) -> None:
     t = Table(title=title, title_justify="left")
     for c in columns:
         t.add_column(c, justify="right" if c in NUMERIC else "left", overflow="fold")
-    for r in rows:
-        t.add_row(*[f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else
-                    ("" if v is None else str(v)) for v in r])
+    for r in rows:  # cells are Text, never markup: handles and hashtags are hostile input
+        t.add_row(*[Text(f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else
+                         ("" if v is None else str(v))) for v in r])
     out.print(t)
 
 
-NUMERIC = {"read", "new", "updated", "duplicate", "rejected", "items", "mapped", "seq", "posts", "accounts", "n",
-           "count", "rows", "interactions", "media", "entities", "seen again", "retention days"}
+NUMERIC = {"read", "new", "updated", "duplicate", "rejected", "items", "mapped", "seq", "posts",
+           "accounts", "n", "count", "rows", "interactions", "media", "entities", "seen again",
+           "retention days"}
 
 
 @contextmanager
@@ -143,9 +153,10 @@ def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
         def on_done(fr):
             if not json:
                 formats = ", ".join(f"{k} {v:,}" for k, v in fr.formats.most_common())
-                out.print(f"{fr.path}: {fr.counts['read']:,} read, {fr.counts['new']:,} new, "
-                          f"{fr.counts['updated']:,} updated, {fr.counts['duplicate']:,} duplicate, "
-                          f"{fr.counts['rejected']:,} rejected [{formats or 'nothing'}]")
+                n = fr.counts
+                out.print(f"{fr.path}: {n['read']:,} read, {n['new']:,} new, "
+                          f"{n['updated']:,} updated, {n['duplicate']:,} duplicate, "
+                          f"{n['rejected']:,} rejected [{formats or 'nothing'}]", markup=False)
 
         report = ingest.import_paths(c, paths, on_file=on_file, on_file_done=on_done)
     d = report.as_dict()
@@ -211,7 +222,7 @@ def evidence_show(sha256: str, case: CaseOpt = None, raw: Annotated[bool, typer.
         row = cur.fetchone()
         if row is None:
             raise SocmintError(f"no evidence item {sha256}")
-        _json(dict(zip([d[0] for d in cur.description], row)))
+        _json(dict(zip([d[0] for d in cur.description], row, strict=True)))
     finally:
         con.close()
         audit.record(c, "evidence.show", {"sha256": sha256, "raw": raw})

@@ -161,7 +161,8 @@ def get(con, packs_dir: Path, digest: str) -> bytes:
     finally:
         reader.close()
     if sha256(data) != digest:
-        raise EvidenceError(f"evidence item {digest} is altered: its bytes no longer hash to its name")
+        raise EvidenceError(f"evidence item {digest} is altered: its bytes no longer hash to "
+                            "its name")
     return data
 
 
@@ -182,11 +183,12 @@ def verify(con, packs_dir: Path, progress=None) -> tuple[int, list[Problem]]:
                     problems.append(Problem(digest, "missing", f"pack {exc} not readable", origin))
                     continue
                 except zstandard.ZstdError as exc:
-                    problems.append(Problem(digest, "altered", f"stored bytes corrupt ({exc})", origin))
+                    problems.append(Problem(digest, "altered", f"stored bytes corrupt ({exc})",
+                                            origin))
                     continue
                 if sha256(data) != digest:
-                    problems.append(Problem(digest, "altered", "bytes do not hash to the item's name",
-                                            origin))
+                    problems.append(Problem(digest, "altered",
+                                            "bytes do not hash to the item's name", origin))
             if progress:
                 progress(len(batch))
     finally:

@@ -76,7 +76,8 @@ def walk(paths: Iterable[Path]) -> list[Path]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and not q.name.startswith(".")))
+            out.extend(sorted(q for q in p.rglob("*")
+                              if q.is_file() and not q.name.startswith(".")))
         elif p.is_file():
             out.append(p)
         else:
@@ -156,7 +157,8 @@ class Importer:
         self.report.files.append(fr)
         parallel = workers() > 1 and path.stat().st_size >= PARALLEL_FROM
         if parallel and self.pool is None:
-            self.pool = ProcessPoolExecutor(workers(), mp_context=multiprocessing.get_context("spawn"))
+            self.pool = ProcessPoolExecutor(workers(),
+                                            mp_context=multiprocessing.get_context("spawn"))
         in_flight: deque = deque()
         pending: set[str] = set()  # digests sent to a worker but not yet committed
         for batch in batches(read_items(path, kind)):
@@ -200,7 +202,8 @@ class Importer:
                       progress) -> None:
         mapped: Mapped = job.result() if hasattr(job, "result") else job
         now = datetime.now(timezone.utc)
-        for it, env, frame, n in zip(fresh, mapped.envelopes, mapped.frames, mapped.record_counts):
+        for it, env, frame, n in zip(fresh, mapped.envelopes, mapped.frames,
+                                     mapped.record_counts, strict=True):
             name, at, stored = self.packs.put_frame(frame)
             env.update(pack=name, pack_offset=at, stored_size=stored, stored_at=now)
             fr.formats[env["format"]] += 1
@@ -234,7 +237,7 @@ class Importer:
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        for env, n in zip(mapped.envelopes, mapped.record_counts):
+        for env, n in zip(mapped.envelopes, mapped.record_counts, strict=True):
             if n is not None:
                 fresh = n == 0 or env["sha256"] in fresh_items
                 fr.counts["new" if fresh else "updated"] += 1

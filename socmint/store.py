@@ -109,7 +109,8 @@ def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -
         unfolded = ev.filter(~ev.run.isin(done)).sha256
         touched = obs.filter(obs.evidence.isin(unfolded)).select("uid").distinct()
         con.execute("BEGIN")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {ibis.to_sql(touched, dialect='duckdb')}")
+        touched_sql = ibis.to_sql(touched, dialect="duckdb")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched_sql}")
         con.execute(f"DELETE FROM {t} WHERE uid IN (SELECT uid FROM touched)")
         sql = ibis.to_sql(current(obs.filter(obs.uid.isin(ib.table("touched").uid))),
                           dialect="duckdb")
@@ -154,7 +155,8 @@ def _spark_backend(case: Case):
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise SocmintError("the Spark engine needs the 'spark' extra: pip install socmint[spark]") from exc
+        raise SocmintError("the Spark engine needs the 'spark' extra: "
+                           "pip install socmint[spark]") from exc
     if _SPARK is None:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         _SPARK = (SparkSession.builder.master("local[2]").appName("socmint")

@@ -48,8 +48,8 @@ def test_import_counts_reconcile_and_reimport_adds_nothing(case):
     stored = count(case, "SELECT count(*) FROM evidence")
     assert stored == first.items["read"] - first.items["duplicate"]
     # every rejected item is kept as evidence, with its reason
-    assert count(case, "SELECT count(*) FROM evidence WHERE status = 'rejected' AND reason IS NOT NULL") \
-        == first.items["rejected"]
+    kept = "SELECT count(*) FROM evidence WHERE status = 'rejected' AND reason IS NOT NULL"
+    assert count(case, kept) == first.items["rejected"]
     before = {t: table_rows(case, t, obs=True) for t in TABLES}
     second = ingest.import_paths(case, sources_to_import())
     assert reconciles(second)
@@ -84,8 +84,10 @@ def _page(tweet_id, text, likes, retrieved):
 def test_seeing_a_post_again_updates_it_and_keeps_history(case, tmp_path):
     f1 = tmp_path / "early.jsonl"
     f2 = tmp_path / "late.jsonl"
-    f1.write_bytes(orjson.dumps(_page("1001", "first version", 3, "2026-03-02T11:00:00+00:00")) + b"\n")
-    f2.write_bytes(orjson.dumps(_page("1001", "edited version", 40, "2026-03-03T11:00:00+00:00")) + b"\n")
+    early = _page("1001", "first version", 3, "2026-03-02T11:00:00+00:00")
+    late = _page("1001", "edited version", 40, "2026-03-03T11:00:00+00:00")
+    f1.write_bytes(orjson.dumps(early) + b"\n")
+    f2.write_bytes(orjson.dumps(late) + b"\n")
     # import the later observation first: the current state follows retrieval time, not order
     r2 = ingest.import_paths(case, [f2])
     r1 = ingest.import_paths(case, [f1])
@@ -96,7 +98,8 @@ def test_seeing_a_post_again_updates_it_and_keeps_history(case, tmp_path):
     try:
         text, likes, n = con.execute("SELECT text, likes, observations FROM posts").fetchone()
         history = con.execute("SELECT text, likes FROM posts_obs ORDER BY observed_at").fetchall()
-        followers = con.execute("SELECT followers FROM accounts WHERE uid = 'twitter:42'").fetchone()
+        followers = con.execute("SELECT followers FROM accounts WHERE uid = 'twitter:42'"
+                                ).fetchone()
     finally:
         con.close()
     assert (text, likes, n) == ("edited version", 40, 2)

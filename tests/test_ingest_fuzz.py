@@ -68,7 +68,8 @@ def test_mangled_input_is_kept_reported_and_reconciled(home, tmp_path, lines):
     con = store.connect(c, read_only=True)
     try:
         stored = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
-        rejected = con.execute("SELECT count(*) FROM evidence WHERE status='rejected'").fetchone()[0]
+        rejected = con.execute("SELECT count(*) FROM evidence WHERE status = 'rejected'"
+                               ).fetchone()[0]
     finally:
         con.close()
     assert stored == items["read"] - items["duplicate"]
