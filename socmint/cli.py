@@ -350,7 +350,9 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
              member=None, json=False)
     out.print("[bold]3/4[/] importing")
     t0 = time.perf_counter()
-    import_([data], case=None, json=False)
+    # the platforms' raw files; ground_truth.json stays out of the case, as an analyst's would
+    import_([data / p for p in ("twitter", "mastodon", "bluesky") if (data / p).is_dir()],
+            case=None, json=False)
     out.print(f"imported in {time.perf_counter() - t0:.1f} s")
     out.print("[bold]4/4[/] summary and report")
     summary_cmd(case=None, engine=None, json=False)

@@ -194,9 +194,12 @@ class Importer:
     def _stored(self, digests: set[str]) -> set[str]:
         if not digests:
             return set()
-        probe = pa.table({"d": list(digests)})  # noqa: F841 (DuckDB reads it by name)
-        return {r[0] for r in self.con.execute(
-            "SELECT sha256 FROM evidence WHERE sha256 IN (SELECT d FROM probe)").fetchall()}
+        self.con.register("_probe", pa.table({"d": list(digests)}))
+        try:
+            return {r[0] for r in self.con.execute(
+                "SELECT sha256 FROM evidence WHERE sha256 IN (SELECT d FROM _probe)").fetchall()}
+        finally:
+            self.con.unregister("_probe")
 
     def _finish_batch(self, batch, fresh, job, fr: FileReport, pending: set[str],
                       progress) -> None:
@@ -212,59 +215,81 @@ class Importer:
                 if len(self.report.rejected) < 100:
                     self.report.rejected.append({"origin": it.origin, "line": it.line,
                                                  "sha256": it.digest, "reason": env["reason"]})
+            else:
+                fr.counts["mapped"] += 1
+                fr.counts["empty"] += n == 0
         self.packs.sync()
-        self._commit(mapped, fr)
+        self._commit(mapped)
         pending.difference_update(it.digest for it in fresh)
         if progress:
             progress(sum(len(it.data) for it in batch))
 
-    def _commit(self, mapped: Mapped, fr: FileReport) -> None:
-        con = self.con
-        ev = pa.Table.from_pylist(mapped.envelopes, schema=evidence.INDEX_SCHEMA)  # noqa: F841
-        sightings = pa.concat_tables(self._sightings) if self._sightings else None  # noqa: F841
+    def _commit(self, mapped: Mapped) -> None:
+        """One transaction: the batch's envelopes, sightings and observations, or none of them."""
+        staged = [("evidence", pa.Table.from_pylist(mapped.envelopes,
+                                                    schema=evidence.INDEX_SCHEMA))]
+        staged += [("evidence_sightings", t) for t in self._sightings]
+        staged += [(f"{t}_obs", mapped.tables[t]) for t in TABLES if len(mapped.tables[t])]
         self._sightings = []
+        con = self.con
         con.execute("BEGIN")
         try:
-            fresh_items = self._classify(mapped)
-            con.execute("INSERT INTO evidence SELECT * FROM ev")
-            if sightings is not None:
-                con.execute("INSERT INTO evidence_sightings SELECT * FROM sightings")
-            for t in TABLES:
-                rows = mapped.tables[t]  # noqa: F841
-                if len(rows):
-                    con.execute(f"INSERT INTO {t}_obs SELECT * FROM rows")
+            for table, rows in staged:
+                con.register("_rows", rows)
+                con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+                con.unregister("_rows")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        for env, n in zip(mapped.envelopes, mapped.record_counts, strict=True):
-            if n is not None:
-                fresh = n == 0 or env["sha256"] in fresh_items
-                fr.counts["new" if fresh else "updated"] += 1
 
-    def _classify(self, mapped: Mapped) -> set[str]:
-        """Evidence items that introduce a record never stored before (first in input order)."""
-        fresh: set[str] = set()
+    def classify(self) -> None:
+        """Split each file's mapped items into new and updated, once, for the whole run.
+
+        An item is new when it holds a record no other run stored and no earlier item of this
+        run held (input order: pack, offset). One pass per table, so the cost does not grow
+        with the number of batches.
+        """
+        con = self.con
+        con.execute("CREATE OR REPLACE TEMP TABLE _run_ev AS SELECT sha256, pack, pack_offset, "
+                    "origin FROM evidence WHERE run = ?", [self.run])
+        con.execute("CREATE OR REPLACE TEMP TABLE _fresh (ev VARCHAR)")
         for t in TABLES:
-            rows = mapped.tables[t]  # noqa: F841
-            if not len(rows):
+            ours = con.execute(f"SELECT count(*) FROM {t}_obs WHERE evidence IN "
+                               "(SELECT sha256 FROM _run_ev)").fetchone()[0]
+            if not ours:
                 continue
-            firsts = self.con.execute(
-                f"SELECT arg_min(evidence, source_offset) FROM rows "
-                f"WHERE uid NOT IN (SELECT uid FROM {t}_obs) GROUP BY uid").fetchall()
-            self.report.rows_new[t] += len(firsts)
-            self.report.rows_seen_again[t] += len(rows) - len(firsts)
-            fresh.update(r[0] for r in firsts)
-        return fresh
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE _firsts AS
+                SELECT o.uid, arg_min(o.evidence, {{'p': r.pack, 'o': r.pack_offset}}) AS ev
+                FROM {t}_obs o JOIN _run_ev r ON o.evidence = r.sha256
+                WHERE o.uid NOT IN (SELECT uid FROM {t}_obs
+                                    WHERE evidence NOT IN (SELECT sha256 FROM _run_ev))
+                GROUP BY o.uid""")
+            new = con.execute("SELECT count(*) FROM _firsts").fetchone()[0]
+            self.report.rows_new[t] += new
+            self.report.rows_seen_again[t] += ours - new
+            con.execute("INSERT INTO _fresh SELECT DISTINCT ev FROM _firsts")
+        fresh_per_file = dict(con.execute(
+            "SELECT r.origin, count(DISTINCT f.ev) FROM _fresh f JOIN _run_ev r "
+            "ON f.ev = r.sha256 GROUP BY r.origin").fetchall())
+        seen: set[str] = set()
+        for fr in self.report.files:
+            origin = f"file:{Path(fr.path).resolve()}"
+            fresh = fresh_per_file.get(origin, 0) if origin not in seen else 0
+            seen.add(origin)
+            mapped = fr.counts.pop("mapped", 0)
+            new = min(mapped, fresh + fr.counts.pop("empty", 0))
+            fr.counts["new"] += new
+            fr.counts["updated"] += mapped - new
+        for name in ("_run_ev", "_fresh", "_firsts"):
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown()
             self.pool = None
         self.packs.close()
-        self.report.items = Counter()
-        for fr in self.report.files:
-            self.report.items.update(fr.counts)
 
 
 def new_run_id() -> str:
@@ -289,11 +314,14 @@ def import_paths(case: Case, paths: Iterable[Path], *,
             try:
                 for path in files:
                     progress = on_file(path, path.stat().st_size) if on_file else None
-                    fr = imp.import_file(path, progress)
-                    if on_file_done:
-                        on_file_done(fr)
+                    imp.import_file(path, progress)
             finally:
                 imp.close()
+            imp.classify()
+            imp.report.items = sum((fr.counts for fr in imp.report.files), Counter())
+            if on_file_done:
+                for fr in imp.report.files:
+                    on_file_done(fr)
             store.rebuild_current(con, incremental=True)
             store.export_lake(case, con)
             report = imp.report
@@ -360,14 +388,16 @@ def _apply_remap(con, mapped: Mapped) -> None:
     """New observations, and each envelope's mapping outcome; where the bytes came from stays."""
     names = ("sha256", "platform", "format", "mapper_version", "status", "reason", "retrieved_at",
              "retrieved_at_source")
-    upd = pa.Table.from_pylist(  # noqa: F841
+    con.register("_upd", pa.Table.from_pylist(
         [{k: e[k] for k in names} for e in mapped.envelopes],
-        schema=pa.schema([evidence.INDEX_SCHEMA.field(n) for n in names]))
+        schema=pa.schema([evidence.INDEX_SCHEMA.field(n) for n in names])))
     con.execute("UPDATE evidence SET platform = u.platform, format = u.format, "
                 "mapper_version = u.mapper_version, status = u.status, reason = u.reason, "
                 "retrieved_at = u.retrieved_at, retrieved_at_source = u.retrieved_at_source "
-                "FROM upd AS u WHERE evidence.sha256 = u.sha256")
+                "FROM _upd AS u WHERE evidence.sha256 = u.sha256")
+    con.unregister("_upd")
     for t in TABLES:
-        rows = mapped.tables[t]  # noqa: F841
-        if len(rows):
-            con.execute(f"INSERT INTO {t}_obs SELECT * FROM rows")
+        if len(mapped.tables[t]):
+            con.register("_rows", mapped.tables[t])
+            con.execute(f"INSERT INTO {t}_obs SELECT * FROM _rows")
+            con.unregister("_rows")

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -63,6 +64,16 @@ def test_killed_import_resumes_to_one_clean_run(scenario_dir, tmp_path, monkeypa
     assert dump(killed) == dump(clean)
 
 
+def utc_rows(table) -> list[dict]:
+    """Spark hands back aggregated timestamps without their zone (they are UTC): say so."""
+    def norm(v):
+        if isinstance(v, datetime):
+            aware = v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v
+            return aware.astimezone(timezone.utc)
+        return v
+    return [{k: norm(v) for k, v in row.items()} for row in table.to_pylist()]
+
+
 @pytest.mark.spark
 def test_duckdb_and_spark_give_identical_results(scenario_dir, case):
     from socmint.analysis.summary import summary
@@ -70,12 +81,12 @@ def test_duckdb_and_spark_give_identical_results(scenario_dir, case):
     ingest.import_paths(case, [scenario_dir])
     with store.tables(case, "duckdb") as duck:
         on_duck = summary(duck)
-        duck_current = {t: duck.to_pyarrow(store.current(duck.table(f"{t}_obs")).order_by("uid"))
-                        .to_pylist() for t in ("posts", "accounts")}
+        duck_current = {t: utc_rows(duck.to_pyarrow(store.current(duck.table(f"{t}_obs"))
+                                                     .order_by("uid"))) for t in TABLES}
     with store.tables(case, "spark") as spark:
         on_spark = summary(spark)
-        spark_current = {t: spark.to_pyarrow(store.current(spark.table(f"{t}_obs")).order_by("uid"))
-                         .to_pylist() for t in ("posts", "accounts")}
+        spark_current = {t: utc_rows(spark.to_pyarrow(store.current(spark.table(f"{t}_obs"))
+                                                       .order_by("uid"))) for t in TABLES}
     assert on_duck["totals"]["posts"] > 10_000
     assert on_duck == on_spark
     assert duck_current == spark_current
