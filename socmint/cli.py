@@ -69,7 +69,7 @@ def _items_bar(c, label: str, quiet: bool):
     """A progress bar over the case's evidence items."""
     con = store.connect(c, read_only=True)
     try:
-        total = con.execute("SELECT count(*) FROM evidence").fetchone()[0]
+        total = store.scalar(con, "SELECT count(*) FROM evidence")
     finally:
         con.close()
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -117,7 +117,7 @@ def case_show(case: CaseOpt = None, json: JsonOpt = False):
     info = c.describe()
     con = store.connect(c, read_only=True)
     try:
-        info["counts"] = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        info["counts"] = {t: store.scalar(con, f"SELECT count(*) FROM {t}")
                           for t in ("evidence", *store.TABLES)}
     finally:
         con.close()
@@ -219,10 +219,10 @@ def evidence_show(sha256: str, case: CaseOpt = None, raw: Annotated[bool, typer.
             sys.stdout.buffer.write(data + b"\n")
             return
         cur = con.execute("SELECT * FROM evidence WHERE sha256 = ?", [sha256])
-        row = cur.fetchone()
-        if row is None:
+        rows = cur.fetchall()
+        if not rows:
             raise SocmintError(f"no evidence item {sha256}")
-        _json(dict(zip([d[0] for d in cur.description], row, strict=True)))
+        _json(dict(zip([d[0] for d in cur.description], rows[0], strict=True)))
     finally:
         con.close()
         audit.record(c, "evidence.show", {"sha256": sha256, "raw": raw})

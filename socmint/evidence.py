@@ -151,13 +151,13 @@ class Problem:
 
 def get(con, packs_dir: Path, digest: str) -> bytes:
     """The raw bytes of one item, checked against its hash."""
-    row = con.execute("SELECT pack, pack_offset, stored_size FROM evidence WHERE sha256 = ?",
-                      [digest]).fetchone()
-    if row is None:
+    rows = con.execute("SELECT pack, pack_offset, stored_size FROM evidence WHERE sha256 = ?",
+                       [digest]).fetchall()
+    if not rows:
         raise EvidenceError(f"no evidence item {digest}")
     reader = PackReader(packs_dir)
     try:
-        data = reader.read(*row)
+        data = reader.read(*rows[0])
     finally:
         reader.close()
     if sha256(data) != digest:

@@ -34,7 +34,7 @@ from socmint.errors import SocmintError
 from socmint.mapping import Mapped, RawItem, map_chunk
 from socmint.model import TABLES
 
-BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "2000"))  # items per transaction
+BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "10000"))  # items per transaction
 BATCH_BYTES = 16 << 20
 MAX_DOCUMENT = 1 << 30  # a whole-file JSON document larger than this is rejected, not loaded
 PARALLEL_FROM = 8 << 20  # inputs smaller than this are mapped in-process
@@ -151,26 +151,31 @@ class Importer:
         self.pool: ProcessPoolExecutor | None = None
         self._sightings: list[pa.Table] = []  # where each item of the open batch was seen
 
-    def import_file(self, path: Path, progress: Callable[[int], None] | None = None) -> FileReport:
-        kind = framing(path)
-        fr = FileReport(str(path), kind)
-        self.report.files.append(fr)
-        parallel = workers() > 1 and path.stat().st_size >= PARALLEL_FROM
+    def import_files(self, files: list[Path],
+                     on_file: Callable[[Path, int], Callable[[int], None] | None] | None = None
+                     ) -> None:
+        """All files as one stream of batches, mapped in parallel when the input is large, and
+        committed strictly in input order."""
+        parallel = workers() > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_FROM
         if parallel and self.pool is None:
             self.pool = ProcessPoolExecutor(workers(),
                                             mp_context=multiprocessing.get_context("spawn"))
         in_flight: deque = deque()
         pending: set[str] = set()  # digests sent to a worker but not yet committed
-        for batch in batches(read_items(path, kind)):
-            fresh = self._triage(batch, fr, pending)
-            args = (fresh, self.method, self.who, self.run)
-            job = self.pool.submit(map_chunk, *args) if parallel else None
-            in_flight.append((batch, fresh, job if parallel else map_chunk(*args)))
-            while in_flight and (len(in_flight) > 2 * workers() or not parallel):
-                self._finish_batch(*in_flight.popleft(), fr, pending, progress)
+        for path in files:
+            kind = framing(path)
+            fr = FileReport(str(path), kind)
+            self.report.files.append(fr)
+            progress = on_file(path, path.stat().st_size) if on_file else None
+            for batch in batches(read_items(path, kind)):
+                fresh = self._triage(batch, fr, pending)
+                args = (fresh, self.method, self.who, self.run)
+                job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
+                in_flight.append((batch, fresh, job, fr, progress))
+                while in_flight and (len(in_flight) > 2 * workers() or not parallel):
+                    self._finish_batch(*in_flight.popleft(), pending)
         while in_flight:
-            self._finish_batch(*in_flight.popleft(), fr, pending, progress)
-        return fr
+            self._finish_batch(*in_flight.popleft(), pending)
 
     def _triage(self, batch: list[RawItem], fr: FileReport, pending: set[str]) -> list[RawItem]:
         """Count what was read, record where each item was seen, keep only unseen bytes."""
@@ -201,8 +206,8 @@ class Importer:
         finally:
             self.con.unregister("_probe")
 
-    def _finish_batch(self, batch, fresh, job, fr: FileReport, pending: set[str],
-                      progress) -> None:
+    def _finish_batch(self, batch, fresh, job, fr: FileReport, progress,
+                      pending: set[str]) -> None:
         mapped: Mapped = job.result() if hasattr(job, "result") else job
         now = datetime.now(timezone.utc)
         for it, env, frame, n in zip(fresh, mapped.envelopes, mapped.frames,
@@ -255,8 +260,8 @@ class Importer:
                     "origin FROM evidence WHERE run = ?", [self.run])
         con.execute("CREATE OR REPLACE TEMP TABLE _fresh (ev VARCHAR)")
         for t in TABLES:
-            ours = con.execute(f"SELECT count(*) FROM {t}_obs WHERE evidence IN "
-                               "(SELECT sha256 FROM _run_ev)").fetchone()[0]
+            ours = store.scalar(con, f"SELECT count(*) FROM {t}_obs WHERE evidence IN "
+                                     "(SELECT sha256 FROM _run_ev)")
             if not ours:
                 continue
             con.execute(f"""
@@ -266,7 +271,7 @@ class Importer:
                 WHERE o.uid NOT IN (SELECT uid FROM {t}_obs
                                     WHERE evidence NOT IN (SELECT sha256 FROM _run_ev))
                 GROUP BY o.uid""")
-            new = con.execute("SELECT count(*) FROM _firsts").fetchone()[0]
+            new = store.scalar(con, "SELECT count(*) FROM _firsts")
             self.report.rows_new[t] += new
             self.report.rows_seen_again[t] += ours - new
             con.execute("INSERT INTO _fresh SELECT DISTINCT ev FROM _firsts")
@@ -312,9 +317,7 @@ def import_paths(case: Case, paths: Iterable[Path], *,
         try:
             imp = Importer(case, con, run)
             try:
-                for path in files:
-                    progress = on_file(path, path.stat().st_size) if on_file else None
-                    imp.import_file(path, progress)
+                imp.import_files(files, on_file)
             finally:
                 imp.close()
             imp.classify()
@@ -323,7 +326,6 @@ def import_paths(case: Case, paths: Iterable[Path], *,
                 for fr in imp.report.files:
                     on_file_done(fr)
             store.rebuild_current(con, incremental=True)
-            store.export_lake(case, con)
             report = imp.report
             _record_run(con, run, "import", started, {"paths": [str(p) for p in files]},
                         report.as_dict())
@@ -375,7 +377,6 @@ def remap(case: Case, progress: Callable[[int], None] | None = None) -> dict:
                     progress(len(batch))
             con.execute("COMMIT")
             store.rebuild_current(con)
-            store.export_lake(case, con)
             _record_run(con, run, "remap", started, {}, dict(counts))
         finally:  # an uncommitted remap is rolled back when the connection closes
             reader.close()

@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+def scalar(con, sql: str, params: list | None = None):
+    """One value; the result is read to the end, so the connection is free for the next query."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
 def _obs_ddl(table: str) -> str:
     cols = ", ".join(f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in OBS_SCHEMAS[table])
     return f"CREATE TABLE IF NOT EXISTS {table}_obs ({cols});"
@@ -48,6 +54,7 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise SocmintError(f"case {case.name}: database busy or unreadable ({exc})") from exc
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET checkpoint_threshold = '256MB'")
     if not read_only:
         con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
         for t in TABLES:
@@ -100,7 +107,7 @@ def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -
     ib = ibis.duckdb.from_connection(con)
     for t in TABLES:
         obs = ib.table(f"{t}_obs")
-        if not incremental:
+        if not incremental or not scalar(con, f"SELECT count(*) FROM {t}"):
             sql = ibis.to_sql(current(obs), dialect="duckdb")
             con.execute(f"CREATE OR REPLACE TABLE {t} AS {sql}")
             continue
@@ -118,14 +125,28 @@ def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -
         con.execute("COMMIT")
 
 
-def export_lake(case: Case, con: duckdb.DuckDBPyConnection) -> None:
-    """The same tables as Parquet, for Spark (or any Parquet reader)."""
-    case.lake_dir.mkdir(exist_ok=True)
-    for t in LAKE_TABLES:
-        path = case.lake_dir / f"{t}.parquet"
-        tmp = path.with_suffix(".parquet.tmp")
-        con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
-        os.replace(tmp, path)
+def export_lake(case: Case) -> None:
+    """The same tables as Parquet, for Spark (or any Parquet reader), refreshed when stale.
+
+    Written on demand rather than on every import: the lake is a copy, and most cases never
+    leave DuckDB. A marker names the last run the copy includes.
+    """
+    con = connect(case)
+    try:
+        last = scalar(con, "SELECT max(finished_at)::VARCHAR FROM runs") or "none"
+        marker = case.lake_dir / "exported"
+        if marker.exists() and marker.read_text() == last and all(
+                (case.lake_dir / f"{t}.parquet").exists() for t in LAKE_TABLES):
+            return
+        case.lake_dir.mkdir(exist_ok=True)
+        for t in LAKE_TABLES:
+            path = case.lake_dir / f"{t}.parquet"
+            tmp = path.with_suffix(".parquet.tmp")
+            con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
+            os.replace(tmp, path)
+        marker.write_text(last)
+    finally:
+        con.close()
 
 
 @contextmanager
@@ -141,6 +162,8 @@ def tables(case: Case, engine: str | None = None):
         finally:
             con.close()
         return
+    with case.writing():
+        export_lake(case)
     yield _spark_backend(case)
 
 
@@ -149,9 +172,6 @@ _SPARK = None
 
 def _spark_backend(case: Case):
     global _SPARK
-    missing = [t for t in LAKE_TABLES if not (case.lake_dir / f"{t}.parquet").exists()]
-    if missing:
-        raise SocmintError(f"case {case.name} has no Parquet lake yet: import data first")
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
