@@ -240,9 +240,10 @@ def audit_verify(case: CaseOpt = None, json: JsonOpt = False):
         for p in problems:
             out.print(f"entry {p.seq} (line {p.line}): {p.problem}", markup=False)
         out.print(f"{n} entries, {'chain intact' if not problems else f'{len(problems)} problems'}")
+    audit.record(c, "audit.verify", {}, {"entries": n, "problems": len(problems)},
+                 outcome="ok" if not problems else "problems")
     if problems:
         raise typer.Exit(1)
-    audit.record(c, "audit.verify", {}, {"entries": n})
 
 
 @audit_app.command("log")
