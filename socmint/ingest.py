@@ -35,7 +35,7 @@ from socmint.mapping import Mapped, RawItem, map_chunk
 from socmint.model import TABLES
 
 BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "10000"))  # items per transaction
-BATCH_BYTES = 16 << 20
+BATCH_BYTES = 8 << 20
 MAX_DOCUMENT = 1 << 30  # a whole-file JSON document larger than this is rejected, not loaded
 PARALLEL_FROM = 8 << 20  # inputs smaller than this are mapped in-process
 COUNT_KEYS = ("read", "new", "updated", "duplicate", "rejected")
@@ -172,7 +172,7 @@ class Importer:
                 args = (fresh, self.method, self.who, self.run)
                 job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
                 in_flight.append((batch, fresh, job, fr, progress))
-                while in_flight and (len(in_flight) > 2 * workers() or not parallel):
+                while in_flight and (len(in_flight) > workers() or not parallel):
                     self._finish_batch(*in_flight.popleft(), pending)
         while in_flight:
             self._finish_batch(*in_flight.popleft(), pending)

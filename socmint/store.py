@@ -54,9 +54,9 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise SocmintError(f"case {case.name}: database busy or unreadable ({exc})") from exc
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET checkpoint_threshold = '256MB'")  # fewer, larger checkpoints on import
+    con.execute("SET checkpoint_threshold = '64MB'")  # fewer, larger checkpoints on import
     # bounded memory whatever the case size: DuckDB spills to disk beyond this
-    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '1GB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '512MB')}'")
     if not read_only:
         con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
         for t in TABLES:
@@ -99,32 +99,46 @@ def current(obs: ibis.Table) -> ibis.Table:
     return ranked.group_by("uid").aggregate(**aggs)
 
 
+CHUNK_ROWS = 300_000  # observations aggregated at once: bounds memory whatever the case size
+
+
 def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -> None:
-    """Re-derive the current tables from their observations.
+    """Re-derive the current tables from their observations, in uid-hash chunks.
 
     Incrementally, only records observed by runs not yet folded in (this one, and any run killed
     before it finished) are re-derived, so a small import into a large case costs what it
-    touched, not the whole case.
+    touched, not the whole case. Each chunk commits on its own, so memory stays bounded; a crash
+    midway is repaired by the next import, because the interrupted run is still unfolded.
+    A full rebuild fills a new table and swaps it in, so readers never see half of one.
     """
+    con.execute("CHECKPOINT")  # imported blocks to disk first, so the buffer is free to work
     ib = ibis.duckdb.from_connection(con)
     for t in TABLES:
         obs = ib.table(f"{t}_obs")
-        if not incremental or not scalar(con, f"SELECT count(*) FROM {t}"):
-            sql = ibis.to_sql(current(obs), dialect="duckdb")
-            con.execute(f"CREATE OR REPLACE TABLE {t} AS {sql}")
+        if incremental and scalar(con, f"SELECT count(*) FROM {t}"):
+            ev = ib.table("evidence")
+            done = ib.table("runs").filter(ibis._.status == "done").run
+            unfolded = ev.filter(~ev.run.isin(done)).sha256
+            touched = obs.filter(obs.evidence.isin(unfolded)).select("uid").distinct()
+            con.execute("CREATE OR REPLACE TEMP TABLE _touched AS "
+                        + ibis.to_sql(touched, dialect="duckdb"))
+            con.execute(f"DELETE FROM {t} WHERE uid IN (SELECT uid FROM _touched)")
+            _fill(con, t, obs.filter(obs.uid.isin(ib.table("_touched").uid)))
             continue
-        ev = ib.table("evidence")
-        done = ib.table("runs").filter(ibis._.status == "done").run
-        unfolded = ev.filter(~ev.run.isin(done)).sha256
-        touched = obs.filter(obs.evidence.isin(unfolded)).select("uid").distinct()
+        con.execute(f"CREATE OR REPLACE TABLE {t}_next AS SELECT * FROM {t} LIMIT 0")
+        _fill(con, f"{t}_next", obs)
         con.execute("BEGIN")
-        touched_sql = ibis.to_sql(touched, dialect="duckdb")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS {touched_sql}")
-        con.execute(f"DELETE FROM {t} WHERE uid IN (SELECT uid FROM touched)")
-        sql = ibis.to_sql(current(obs.filter(obs.uid.isin(ib.table("touched").uid))),
-                          dialect="duckdb")
-        con.execute(f"INSERT INTO {t} BY NAME {sql}")
+        con.execute(f"DROP TABLE {t}")
+        con.execute(f"ALTER TABLE {t}_next RENAME TO {t}")
         con.execute("COMMIT")
+
+
+def _fill(con, table: str, source: ibis.Table) -> None:
+    chunks = max(1, -(-int(source.count().execute()) // CHUNK_ROWS))
+    for i in range(chunks):
+        bucket = (source.uid.hash() % chunks + chunks) % chunks  # the hash is signed
+        part = source if chunks == 1 else source.filter(bucket == i)
+        con.execute(f"INSERT INTO {table} BY NAME " + ibis.to_sql(current(part), dialect="duckdb"))
 
 
 def export_lake(case: Case) -> None:

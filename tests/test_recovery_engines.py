@@ -92,7 +92,8 @@ def test_duckdb_and_spark_give_identical_results(scenario_dir, case):
     assert duck_current == spark_current
 
 
-def test_parallel_mapping_gives_the_tables_of_a_serial_run(scenario_dir, tmp_path, monkeypatch):
+def test_parallel_mapping_and_chunked_rebuild_match_a_serial_run(scenario_dir, tmp_path,
+                                                                 monkeypatch):
     monkeypatch.setenv("SOCMINT_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(ingest, "PARALLEL_FROM", 0)
     monkeypatch.setattr(ingest, "BATCH_ITEMS", 300)
@@ -100,6 +101,7 @@ def test_parallel_mapping_gives_the_tables_of_a_serial_run(scenario_dir, tmp_pat
     serial = cases.create("serial", purpose="p", legal_basis="lb", retention_days=1)
     r1 = ingest.import_paths(serial, [scenario_dir])
     monkeypatch.setenv("SOCMINT_WORKERS", "2")
+    monkeypatch.setattr(store, "CHUNK_ROWS", 2000)  # and current tables built in many chunks
     parallel = cases.create("parallel", purpose="p", legal_basis="lb", retention_days=1)
     r2 = ingest.import_paths(parallel, [scenario_dir])
     assert r1.as_dict()["items"] == r2.as_dict()["items"]
