@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(VENV)/bin/socmint demo --folder demo
 
 test: $(STAMP) java
+	$(VENV)/bin/ruff check socmint tests bench
 	SPARK_LOCAL_IP=127.0.0.1 $(PY) -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

@@ -340,6 +340,7 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
         shutil.rmtree(folder / "home")
     data = folder / "scenario"
     if not (data / "manifest.json").exists():
+        shutil.rmtree(data, ignore_errors=True)  # an interrupted earlier demo's partial output
         out.print(f"[bold]1/4[/] generating the scenario ({posts:,} posts, {accounts:,} accounts)")
         scenario_cmd(data, accounts=accounts, posts=posts, seed=7, json=False)
     else:

@@ -31,7 +31,7 @@ import pyarrow as pa
 from socmint import audit, evidence, store
 from socmint.case import Case, operator
 from socmint.errors import SocmintError
-from socmint.mapping import Mapped, RawItem, map_chunk
+from socmint.mapping import Mapped, RawItem, map_chunk, paused_gc
 from socmint.model import TABLES
 
 BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "10000"))  # items per transaction
@@ -317,7 +317,8 @@ def import_paths(case: Case, paths: Iterable[Path], *,
         try:
             imp = Importer(case, con, run)
             try:
-                imp.import_files(files, on_file)
+                with paused_gc():
+                    imp.import_files(files, on_file)
             finally:
                 imp.close()
             imp.classify()

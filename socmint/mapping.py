@@ -6,6 +6,8 @@ and send back Arrow tables, which cross process boundaries cheaply.
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,8 +67,29 @@ def map_one(it: RawItem, method: str, operator: str, run: str):
     return env, records
 
 
+@contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector for bulk work.
+
+    Parsed payloads are millions of small, acyclic dicts; the collector would otherwise rescan
+    them over and over (measured: JSON parsing three times slower with it running).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def map_chunk(items: list[RawItem], method: str, operator: str, run: str,
               compress: bool = True) -> Mapped:
+    with paused_gc():
+        return _map_chunk(items, method, operator, run, compress)
+
+
+def _map_chunk(items, method, operator, run, compress) -> Mapped:
     zc = zstandard.ZstdCompressor(level=3, write_content_size=True)
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     envelopes, frames, counts = [], [], []
