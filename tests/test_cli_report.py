@@ -77,3 +77,16 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
     actions = [e["action"] for e in log]
     assert actions[:6] == ["case.new", "import", "case.show", "summary", "report",
                            "evidence.verify"]
+
+
+def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
+    p = socmint(tmp_path / "unused-home", "demo", "--folder", str(tmp_path / "demo"),
+                "--posts", "3000", "--accounts", "300")
+    assert "busiest accounts" in p.stdout and "top hashtags" in p.stdout
+    html = (tmp_path / "demo" / "report.html").read_text()
+    assert "Case demo" in html and "<rect" in html  # the posts-per-hour chart has bars
+    home = tmp_path / "demo" / "home"
+    summary = orjson.loads(socmint(home, "summary", "--json").stdout)
+    assert summary["totals"]["posts"] == 3000
+    assert summary["totals"]["rejected_items"] == 0
+    assert set(summary["per_platform"]) == {"twitter", "mastodon", "bluesky"}
