@@ -18,6 +18,7 @@ import zstandard
 from socmint.errors import EvidenceError
 
 PACK_LIMIT = 1 << 30  # start a new pack after 1 GiB
+ZSTD_LEVEL = 3
 
 INDEX_SCHEMA = pa.schema([
     ("sha256", pa.string()),
@@ -61,6 +62,11 @@ SIGHTINGS_SCHEMA = pa.schema([
 ])
 
 
+def compressor() -> zstandard.ZstdCompressor:
+    """Frames that carry their size, so each item decompresses on its own."""
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL, write_content_size=True)
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -75,7 +81,7 @@ class PackWriter:
         self.fh = None
         self.name = ""
         self.offset = 0
-        self._zc = zstandard.ZstdCompressor(level=3, write_content_size=True)
+        self._zc = compressor()
 
     def _open(self) -> None:
         self.close()

@@ -13,9 +13,8 @@ from datetime import datetime
 
 import orjson
 import pyarrow as pa
-import zstandard
 
-from socmint import __version__, sources
+from socmint import __version__, evidence, sources
 from socmint.errors import RejectedItem
 from socmint.model import TABLES, arrow_table
 
@@ -90,7 +89,7 @@ def map_chunk(items: list[RawItem], method: str, operator: str, run: str,
 
 
 def _map_chunk(items, method, operator, run, compress) -> Mapped:
-    zc = zstandard.ZstdCompressor(level=3, write_content_size=True)
+    zc = evidence.compressor()
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     envelopes, frames, counts = [], [], []
     for it in items:

@@ -54,7 +54,7 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     except duckdb.IOException as exc:
         raise SocmintError(f"case {case.name}: database busy or unreadable ({exc})") from exc
     con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET preserve_insertion_order = false")  # every query that needs order says it
     con.execute("SET checkpoint_threshold = '256MB'")  # fewer, larger checkpoints on import
     # bounded memory whatever the case size: DuckDB spills to disk beyond this
     con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '512MB')}'")
