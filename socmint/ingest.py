@@ -149,7 +149,6 @@ class Importer:
         self.packs = evidence.PackWriter(case.evidence_dir / "packs", run)
         self.report = ImportReport(run=run)
         self.pool: ProcessPoolExecutor | None = None
-        self._sightings: list[pa.Table] = []  # where each item of the open batch was seen
 
     def import_files(self, files: list[Path],
                      on_file: Callable[[Path, int], Callable[[int], None] | None] | None = None
@@ -168,17 +167,18 @@ class Importer:
             self.report.files.append(fr)
             progress = on_file(path, path.stat().st_size) if on_file else None
             for batch in batches(read_items(path, kind)):
-                fresh = self._triage(batch, fr, pending)
+                fresh, sightings = self._triage(batch, fr, pending)
                 args = (fresh, self.method, self.who, self.run)
                 job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
-                in_flight.append((batch, fresh, job, fr, progress))
+                in_flight.append((batch, fresh, sightings, job, fr, progress))
                 while in_flight and (len(in_flight) > workers() or not parallel):
                     self._finish_batch(*in_flight.popleft(), pending)
         while in_flight:
             self._finish_batch(*in_flight.popleft(), pending)
 
-    def _triage(self, batch: list[RawItem], fr: FileReport, pending: set[str]) -> list[RawItem]:
-        """Count what was read, record where each item was seen, keep only unseen bytes."""
+    def _triage(self, batch: list[RawItem], fr: FileReport, pending: set[str]
+                ) -> tuple[list[RawItem], pa.Table]:
+        """Count what was read, note where each item was seen, keep only unseen bytes."""
         now = datetime.now(timezone.utc)
         known = self._stored({it.digest for it in batch})
         fresh = []
@@ -189,12 +189,12 @@ class Importer:
             else:
                 pending.add(it.digest)
                 fresh.append(it)
-        self._sightings.append(pa.table({
+        sightings = pa.table({
             "sha256": [it.digest for it in batch], "run": [self.run] * len(batch),
             "origin": [it.origin for it in batch], "source_offset": [it.offset for it in batch],
             "source_line": [it.line for it in batch], "seen_at": [now] * len(batch)},
-            schema=evidence.SIGHTINGS_SCHEMA))
-        return fresh
+            schema=evidence.SIGHTINGS_SCHEMA)
+        return fresh, sightings
 
     def _stored(self, digests: set[str]) -> set[str]:
         if not digests:
@@ -206,7 +206,7 @@ class Importer:
         finally:
             self.con.unregister("_probe")
 
-    def _finish_batch(self, batch, fresh, job, fr: FileReport, progress,
+    def _finish_batch(self, batch, fresh, sightings, job, fr: FileReport, progress,
                       pending: set[str]) -> None:
         mapped: Mapped = job.result() if hasattr(job, "result") else job
         now = datetime.now(timezone.utc)
@@ -224,18 +224,17 @@ class Importer:
                 fr.counts["mapped"] += 1
                 fr.counts["empty"] += n == 0
         self.packs.sync()
-        self._commit(mapped)
+        self._commit(mapped, sightings)
         pending.difference_update(it.digest for it in fresh)
         if progress:
             progress(sum(len(it.data) for it in batch))
 
-    def _commit(self, mapped: Mapped) -> None:
+    def _commit(self, mapped: Mapped, sightings: pa.Table) -> None:
         """One transaction: the batch's envelopes, sightings and observations, or none of them."""
         staged = [("evidence", pa.Table.from_pylist(mapped.envelopes,
-                                                    schema=evidence.INDEX_SCHEMA))]
-        staged += [("evidence_sightings", t) for t in self._sightings]
+                                                    schema=evidence.INDEX_SCHEMA)),
+                  ("evidence_sightings", sightings)]
         staged += [(f"{t}_obs", mapped.tables[t]) for t in TABLES if len(mapped.tables[t])]
-        self._sightings = []
         con = self.con
         con.execute("BEGIN")
         try:
