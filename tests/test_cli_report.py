@@ -25,7 +25,8 @@ HOSTILE = '<script>alert("x")</script><img src=http://evil.example/x.png>'
 def hostile_page():
     return {"data": [{"id": "77", "text": f"{HOSTILE} #pwn<b>ed</b>", "author_id": "9",
                       "created_at": "2026-03-02T10:00:00.000Z",
-                      "entities": {"hashtags": [{"start": 0, "end": 5, "tag": "<svg onload=x>"}],
+                      "entities": {"hashtags": [{"start": 0, "end": 5, "tag": "<svg onload=x>"},
+                                                {"start": 6, "end": 9, "tag": "[blink]boo[/]"}],
                                    "urls": [{"start": 0, "end": 5, "url": "https://t.co/x",
                                              "expanded_url": "https://evil.example/<i>"}]}}],
             "includes": {"users": [{"id": "9", "username": "<script>bad</script>",
@@ -60,7 +61,9 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
     shown = orjson.loads(socmint(home, "case", "show", "--json").stdout)
     assert shown["counts"]["posts"] == 1 and shown["purpose"] == "test"
     summ = orjson.loads(socmint(home, "summary", "--json").stdout)
-    assert summ["top_hashtags"][0]["value"] == "<svg onload=x>"
+    assert {h["value"] for h in summ["top_hashtags"]} == {"<svg onload=x>", "[blink]boo[/]"}
+    # the terminal table shows text as written: no rich markup is interpreted from the data
+    assert "#[blink]boo[/]" in socmint(home, "summary").stdout
     out = tmp_path / "report.html"
     socmint(home, "report", "--out", str(out))
     html = out.read_text()
@@ -75,7 +78,7 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
     assert "chain intact" in a.stdout
     log = orjson.loads(socmint(home, "audit", "log", "--json").stdout)
     actions = [e["action"] for e in log]
-    assert actions[:6] == ["case.new", "import", "case.show", "summary", "report",
+    assert actions[:7] == ["case.new", "import", "case.show", "summary", "summary", "report",
                            "evidence.verify"]
 
 
