@@ -255,25 +255,32 @@ class Importer:
         with the number of batches.
         """
         con = self.con
-        con.execute("CREATE OR REPLACE TEMP TABLE _run_ev AS SELECT sha256, pack, pack_offset, "
-                    "origin FROM evidence WHERE run = ?", [self.run])
+        # input order of this run's items: pack number, then offset in the pack
+        con.execute("CREATE OR REPLACE TEMP TABLE _run_ev AS SELECT sha256, origin, "
+                    "regexp_extract(pack, '-(\\d+)\\.pack$', 1)::BIGINT * (1::BIGINT << 40) "
+                    "+ pack_offset AS pos FROM evidence WHERE run = ?", [self.run])
         con.execute("CREATE OR REPLACE TEMP TABLE _fresh (ev VARCHAR)")
         for t in TABLES:
             ours = store.scalar(con, f"SELECT count(*) FROM {t}_obs WHERE evidence IN "
                                      "(SELECT sha256 FROM _run_ev)")
             if not ours:
                 continue
-            con.execute(f"""
-                CREATE OR REPLACE TEMP TABLE _firsts AS
-                SELECT o.uid, arg_min(o.evidence, {{'p': r.pack, 'o': r.pack_offset}}) AS ev
-                FROM {t}_obs o JOIN _run_ev r ON o.evidence = r.sha256
-                WHERE o.uid NOT IN (SELECT uid FROM {t}_obs
-                                    WHERE evidence NOT IN (SELECT sha256 FROM _run_ev))
-                GROUP BY o.uid""")
-            new = store.scalar(con, "SELECT count(*) FROM _firsts")
+            chunks = max(1, -(-ours // store.CHUNK_ROWS))  # uid-hash chunks bound the memory
+            new = 0
+            for i in range(chunks):
+                con.execute(f"""
+                    CREATE OR REPLACE TEMP TABLE _firsts AS
+                    SELECT o.uid, arg_min(o.evidence, r.pos) AS ev
+                    FROM {t}_obs o JOIN _run_ev r ON o.evidence = r.sha256
+                    WHERE hash(o.uid) % {chunks} = {i}
+                      AND o.uid NOT IN (SELECT uid FROM {t}_obs
+                                        WHERE hash(uid) % {chunks} = {i}
+                                          AND evidence NOT IN (SELECT sha256 FROM _run_ev))
+                    GROUP BY o.uid""")
+                new += store.scalar(con, "SELECT count(*) FROM _firsts")
+                con.execute("INSERT INTO _fresh SELECT DISTINCT ev FROM _firsts")
             self.report.rows_new[t] += new
             self.report.rows_seen_again[t] += ours - new
-            con.execute("INSERT INTO _fresh SELECT DISTINCT ev FROM _firsts")
         fresh_per_file = dict(con.execute(
             "SELECT r.origin, count(DISTINCT f.ev) FROM _fresh f JOIN _run_ev r "
             "ON f.ev = r.sha256 GROUP BY r.origin").fetchall())
