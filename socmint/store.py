@@ -57,7 +57,7 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = false")  # every query that needs order says it
     con.execute("SET checkpoint_threshold = '256MB'")  # fewer, larger checkpoints on import
     # bounded memory whatever the case size: DuckDB spills to disk beyond this
-    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '512MB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '256MB')}'")
     if not read_only:
         con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
         for t in TABLES:
