@@ -255,11 +255,12 @@ class Importer:
         with the number of batches.
         """
         con = self.con
-        # input order of this run's items: pack number, then offset in the pack
-        con.execute("CREATE OR REPLACE TEMP TABLE _run_ev AS SELECT sha256, origin, "
-                    "regexp_extract(pack, '-(\\d+)\\.pack$', 1)::BIGINT * (1::BIGINT << 40) "
-                    "+ pack_offset AS pos FROM evidence WHERE run = ?", [self.run])
-        con.execute("CREATE OR REPLACE TEMP TABLE _fresh (ev VARCHAR)")
+        # each item's place in this run's input: pack number, then offset in the pack
+        pos = ("regexp_extract(pack, '-(\\d+)\\.pack$', 1)::BIGINT * (1::BIGINT << 40) "
+               "+ pack_offset")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _run_ev AS SELECT sha256, {pos} AS pos "
+                    "FROM evidence WHERE run = ?", [self.run])
+        con.execute("CREATE OR REPLACE TEMP TABLE _fresh (pos BIGINT)")
         for t in TABLES:
             ours = store.scalar(con, f"SELECT count(*) FROM {t}_obs WHERE evidence IN "
                                      "(SELECT sha256 FROM _run_ev)")
@@ -270,7 +271,7 @@ class Importer:
             for i in range(chunks):
                 con.execute(f"""
                     CREATE OR REPLACE TEMP TABLE _firsts AS
-                    SELECT o.uid, arg_min(o.evidence, r.pos) AS ev
+                    SELECT min(r.pos) AS pos
                     FROM {t}_obs o JOIN _run_ev r ON o.evidence = r.sha256
                     WHERE hash(o.uid) % {chunks} = {i}
                       AND o.uid NOT IN (SELECT uid FROM {t}_obs
@@ -278,12 +279,12 @@ class Importer:
                                           AND evidence NOT IN (SELECT sha256 FROM _run_ev))
                     GROUP BY o.uid""")
                 new += store.scalar(con, "SELECT count(*) FROM _firsts")
-                con.execute("INSERT INTO _fresh SELECT DISTINCT ev FROM _firsts")
+                con.execute("INSERT INTO _fresh SELECT DISTINCT pos FROM _firsts")
             self.report.rows_new[t] += new
             self.report.rows_seen_again[t] += ours - new
         fresh_per_file = dict(con.execute(
-            "SELECT r.origin, count(DISTINCT f.ev) FROM _fresh f JOIN _run_ev r "
-            "ON f.ev = r.sha256 GROUP BY r.origin").fetchall())
+            f"SELECT origin, count(*) FROM evidence WHERE run = ? AND {pos} IN "
+            "(SELECT pos FROM _fresh) GROUP BY origin", [self.run]).fetchall())
         seen: set[str] = set()
         for fr in self.report.files:
             origin = f"file:{Path(fr.path).resolve()}"
