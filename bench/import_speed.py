@@ -4,8 +4,8 @@ twarc-csv on the same Twitter v2 pages.
     .venv/bin/python bench/import_speed.py [--sizes 100000,1000000] [--skip-peer]
 
 The peer tool (twarc-csv, with pandas<3) is installed into bench/out/peer-venv, never into the
-project's environment. Each measured command runs in its own process; its peak memory is that
-process's maximum resident set size (wait4 rusage).
+project's environment. Each measured command runs in its own process; its peak memory is the
+largest sum of resident sets over it and its worker processes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import orjson
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -28,17 +29,26 @@ SOCMINT = [PY, "-m", "socmint.cli"]
 
 
 def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one command in its own process (run in bench/out, where
-    twarc leaves its log)."""
+    """Wall seconds and peak memory (MiB) of one command, run in bench/out (where twarc leaves
+    its log). Memory is the largest sum of resident sets over the command and its worker
+    processes, sampled every 20 ms."""
     log = OUT / "last-command.log"
     with open(log, "wb") as errors:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, cwd=OUT, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                tree = [ps, *ps.children(recursive=True)]
+                peak = max(peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+            time.sleep(0.02)
         seconds = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) != 0:
+    if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{log.read_text()[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, peak / 2**20
 
 
 def fresh_case(home: Path, name: str) -> dict:
