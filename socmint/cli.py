@@ -195,16 +195,9 @@ def evidence_verify(case: CaseOpt = None, json: JsonOpt = False):
             n, problems = evidence.verify(con, c.evidence_dir / "packs", progress=advance)
         finally:
             con.close()
-    audit.record(c, "evidence.verify", {}, {"items": n, "problems": len(problems)},
-                 outcome="ok" if not problems else "problems")
-    if json:
-        _json({"items": n, "problems": [p.__dict__ for p in problems]})
-    else:
-        for p in problems:
-            out.print(f"{p.problem.upper()} {p.sha256} ({p.origin}): {p.detail}", markup=False)
-        out.print(f"{n:,} items checked, {len(problems)} altered or missing")
-    if problems:
-        raise typer.Exit(1)
+    _verdict(c, "evidence.verify", "items", n, problems, json,
+             [f"{p.problem.upper()} {p.sha256} ({p.origin}): {p.detail}" for p in problems],
+             f"{n:,} items checked, {len(problems)} altered or missing")
 
 
 @evidence_app.command("show")
@@ -234,14 +227,22 @@ def audit_verify(case: CaseOpt = None, json: JsonOpt = False):
     """Check the hash chain; name each edited, removed or reordered entry. Exit 1 if any."""
     c = cases.open_case(case)
     n, problems = audit.verify(c)
-    if json:
-        _json({"entries": n, "problems": [p.__dict__ for p in problems]})
-    else:
-        for p in problems:
-            out.print(f"entry {p.seq} (line {p.line}): {p.problem}", markup=False)
-        out.print(f"{n} entries, {'chain intact' if not problems else f'{len(problems)} problems'}")
-    audit.record(c, "audit.verify", {}, {"entries": n, "problems": len(problems)},
+    _verdict(c, "audit.verify", "entries", n, problems, json,
+             [f"entry {p.seq} (line {p.line}): {p.problem}" for p in problems],
+             f"{n} entries, {'chain intact' if not problems else f'{len(problems)} problems'}")
+
+
+def _verdict(c, action: str, unit: str, n: int, problems: list, json: bool, lines: list[str],
+             summary: str) -> None:
+    """Audit a check, print what it found (or JSON), and exit 1 when anything is wrong."""
+    audit.record(c, action, {}, {unit: n, "problems": len(problems)},
                  outcome="ok" if not problems else "problems")
+    if json:
+        _json({unit: n, "problems": [p.__dict__ for p in problems]})
+    else:
+        for line in lines:
+            out.print(line, markup=False)
+        out.print(summary)
     if problems:
         raise typer.Exit(1)
 

@@ -81,7 +81,6 @@ class PackWriter:
         self.fh = None
         self.name = ""
         self.offset = 0
-        self._zc = compressor()
 
     def _open(self) -> None:
         self.close()
@@ -89,9 +88,6 @@ class PackWriter:
         self.name = f"{self.run}-{self.n:04d}.pack"
         self.fh = open(self.dir / self.name, "ab")
         self.offset = self.fh.tell()
-
-    def put(self, data: bytes) -> tuple[str, int, int]:
-        return self.put_frame(self._zc.compress(data))
 
     def put_frame(self, frame: bytes) -> tuple[str, int, int]:
         """An already compressed item (workers compress in parallel)."""

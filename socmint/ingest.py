@@ -45,8 +45,10 @@ COUNT_KEYS = ("read", "new", "updated", "duplicate", "rejected")
 class FileReport:
     path: str
     framing: str
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)  # read/new/updated/duplicate/rejected
     formats: Counter = field(default_factory=Counter)
+    mapped: int = 0  # stored and mapped; split into new and updated once the run is classified
+    empty: int = 0  # mapped to no record at all: new evidence, by definition
 
 
 @dataclass
@@ -155,9 +157,10 @@ class Importer:
                      ) -> None:
         """All files as one stream of batches, mapped in parallel when the input is large, and
         committed strictly in input order."""
-        parallel = workers() > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_FROM
+        n_workers = workers()
+        parallel = n_workers > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_FROM
         if parallel and self.pool is None:
-            self.pool = ProcessPoolExecutor(workers(),
+            self.pool = ProcessPoolExecutor(n_workers,
                                             mp_context=multiprocessing.get_context("spawn"))
         in_flight: deque = deque()
         pending: set[str] = set()  # digests sent to a worker but not yet committed
@@ -171,7 +174,7 @@ class Importer:
                 args = (fresh, self.method, self.who, self.run)
                 job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
                 in_flight.append((batch, fresh, sightings, job, fr, progress))
-                while in_flight and (len(in_flight) > workers() or not parallel):
+                while in_flight and (len(in_flight) > n_workers or not parallel):
                     self._finish_batch(*in_flight.popleft(), pending)
         while in_flight:
             self._finish_batch(*in_flight.popleft(), pending)
@@ -221,8 +224,8 @@ class Importer:
                     self.report.rejected.append({"origin": it.origin, "line": it.line,
                                                  "sha256": it.digest, "reason": env["reason"]})
             else:
-                fr.counts["mapped"] += 1
-                fr.counts["empty"] += n == 0
+                fr.mapped += 1
+                fr.empty += n == 0
         self.packs.sync()
         self._commit(mapped, sightings)
         pending.difference_update(it.digest for it in fresh)
@@ -290,10 +293,9 @@ class Importer:
             origin = f"file:{Path(fr.path).resolve()}"
             fresh = fresh_per_file.get(origin, 0) if origin not in seen else 0
             seen.add(origin)
-            mapped = fr.counts.pop("mapped", 0)
-            new = min(mapped, fresh + fr.counts.pop("empty", 0))
+            new = min(fr.mapped, fresh + fr.empty)
             fr.counts["new"] += new
-            fr.counts["updated"] += mapped - new
+            fr.counts["updated"] += fr.mapped - new
         for name in ("_run_ev", "_fresh", "_firsts"):
             con.execute(f"DROP TABLE IF EXISTS {name}")
 

@@ -57,7 +57,7 @@ def map_one(it: RawItem, method: str, operator: str, run: str):
         module, fmt = found
         env.update(platform=module.PLATFORM, format=fmt, mapper_version=module.MAPPER_VERSION)
     try:
-        _, _, records = sources.map_item(doc)
+        records = sources.map_detected(found, doc)
     except RejectedItem as exc:
         env.update(status="rejected", reason=str(exc)[:500])
         return env, None

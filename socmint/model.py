@@ -15,7 +15,6 @@ import pyarrow as pa
 TS = pa.timestamp("us", tz="UTC")
 
 INTERACTION_KINDS = ("reply", "repost", "quote", "mention", "follow", "like")
-ENTITY_KINDS = ("hashtag", "url", "domain", "mention")
 
 # Fields a mapper fills, per table. `uid` identifies the record; `deleted` marks a tombstone
 # (the platform said the item is gone).
@@ -120,12 +119,11 @@ class Records:
     a later non-null value wins, so a stub never blanks a full record.
     """
 
-    __slots__ = ("tables", "retrieved_at", "kind")
+    __slots__ = ("tables", "retrieved_at")
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, dict]] = {t: {} for t in TABLES}
         self.retrieved_at: datetime | None = None  # when the payload says it was retrieved
-        self.kind: str | None = None  # the format's name, for reporting
 
     def add(self, table: str, record: dict) -> dict:
         rows = self.tables[table]
@@ -171,9 +169,6 @@ class Records:
 
     def count(self) -> int:
         return sum(len(v) for v in self.tables.values())
-
-    def __len__(self) -> int:
-        return self.count()
 
 
 def arrow_table(table: str, rows: list[dict]) -> pa.Table:

@@ -16,7 +16,7 @@ import ibis
 from socmint import evidence
 from socmint.case import Case
 from socmint.errors import SocmintError
-from socmint.model import FIELDS, OBS_SCHEMAS, PROVENANCE, TABLES
+from socmint.model import OBS_SCHEMAS, PROVENANCE, TABLES
 
 ENGINES = ("duckdb", "spark")
 REFERENCES = {"reply_to", "quote_of", "repost_of", "target_post", "target"}
@@ -67,12 +67,12 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 
 def current_ddl_if_missing(table: str) -> str:
     """An empty current table until the first rebuild, so queries on a new case work."""
-    obs = _obs_ddl(table).split("(", 1)[1].rsplit(")", 1)[0]
-    extra = ("first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ, observations BIGINT, "
-             "deleted_at TIMESTAMPTZ")
-    cols = [c for c in obs.split(", ") if not c.startswith(('"observed_at" ', '"source_offset" ',
-                                                             '"deleted" '))]
-    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)}, {extra});"
+    fields = [f for f in OBS_SCHEMAS[table] if f.name not in ("observed_at", "source_offset",
+                                                                 "deleted")]
+    cols = [f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in fields]
+    cols += ["first_seen TIMESTAMPTZ", "last_seen TIMESTAMPTZ", "observations BIGINT",
+             "deleted_at TIMESTAMPTZ"]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)});"
 
 
 def current(obs: ibis.Table) -> ibis.Table:
@@ -227,7 +227,3 @@ def _spark_backend(case: Case):
     for t in LAKE_TABLES:
         backend.read_parquet(str(case.lake_dir / f"{t}.parquet"), table_name=t)
     return backend
-
-
-def field_names(table: str) -> list[str]:
-    return [f for f, _ in FIELDS[table]]

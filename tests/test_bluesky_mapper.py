@@ -573,8 +573,10 @@ def test_registry_routes_every_payload_to_bluesky():
     payloads += shared("jetstream_v1_events.jsonl")[:5]
     payloads += [own(p.name) for p in OWN.glob("*.json")] + own("tap_cases.jsonl")
     for payload in payloads:
-        module, fmt, records = sources.map_item(payload)
-        assert module is bluesky and records.kind == fmt
+        found = sources.detect(payload)
+        module, fmt = found
+        records = sources.map_detected(found, payload)
+        assert module is bluesky and fmt.startswith("bluesky.") and records.count() > 0
 
 
 def test_detect_ignores_other_platforms():

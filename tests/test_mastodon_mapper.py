@@ -339,7 +339,7 @@ def test_media_attachment_is_an_orphan_media_record():
     assert m["uid"] == "mastodon:media:" + raw["url"] and m["post"] is None
     assert (m["kind"], m["width"], m["height"], m["alt_text"]) == ("photo", 600, 600, None)
     assert m["preview_url"] == raw["preview_url"]
-    assert len(r) == 1
+    assert r.count() == 1
 
 
 def test_tag_entity_is_not_detected():

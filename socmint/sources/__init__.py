@@ -28,17 +28,14 @@ def detect(obj) -> tuple[ModuleType, str] | None:
     return None
 
 
-def map_item(obj) -> tuple[ModuleType, str, Records]:
-    """Detect and map one item; any failure is a RejectedItem with a reason."""
-    found = detect(obj)
+def map_detected(found: tuple[ModuleType, str] | None, obj) -> Records:
+    """Map an item `detect` has looked at; any failure is a RejectedItem with a reason."""
     if found is None:
         raise RejectedItem("unrecognised format: no mapper reads this item")
     module, fmt = found
     try:
-        records = module.map_item(obj, fmt)
+        return module.map_item(obj, fmt)
     except RejectedItem:
         raise
     except Exception as exc:  # a mapper bug must not lose the item: keep it, say why
         raise RejectedItem(f"{fmt}: {type(exc).__name__}: {exc}"[:500]) from exc
-    records.kind = fmt
-    return module, fmt, records

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -147,20 +146,3 @@ def add_url(records, post_uid: str, url: str | None, platform: str) -> None:
     d = domain(url)
     if d:
         records.entity(post_uid, "domain", d, d, platform=platform)
-
-
-HASHTAG_RE = re.compile(r"(?:^|(?<=[^\w&]))[#＃](\w+)", re.UNICODE)
-MENTION_RE = re.compile(r"(?:^|(?<=[^\w]))@(\w{1,50}(?:@[\w.-]+\.\w+)?)", re.UNICODE)
-URL_RE = re.compile(r"https?://[^\s<>\"']+", re.UNICODE)
-
-
-def hashtags_in(s: str) -> list[str]:
-    return HASHTAG_RE.findall(s or "")
-
-
-def mentions_in(s: str) -> list[str]:
-    return MENTION_RE.findall(s or "")
-
-
-def urls_in(s: str) -> list[str]:
-    return [u.rstrip(".,;:!?)]}'\"") for u in URL_RE.findall(s or "")]
