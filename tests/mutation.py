@@ -54,3 +54,11 @@ def mutated(draw, payload, max_mutations: int = 4):
         value = draw(WRONG_VALUES) if op == "replace" else None
         doc = _apply(doc, path, op, value)
     return doc
+
+
+def arrow_ok(records) -> None:
+    """Every table of a mapping result converts with its schema (a wrong type raises)."""
+    from socmint.model import TABLES, arrow_table
+
+    for table in TABLES:
+        arrow_table(table, list(records.tables[table].values()))

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from socmint import sources
 from socmint.errors import RejectedItem
-from socmint.model import TABLES, Records, arrow_table
+from socmint.model import TABLES, Records
 from socmint.sources import bluesky
 from tests.conftest import OWN_FIXTURES, shared_fixture
-from tests.mutation import mutated
+from tests.mutation import arrow_ok, mutated
 
 OWN = OWN_FIXTURES / "bluesky"
 FORMATS = {"bluesky.jetstream", "bluesky.jetstream_batch", "bluesky.tap", "bluesky.tap_batch",
@@ -34,11 +34,6 @@ def shared(name: str):
 
 def own(name: str):
     return load(OWN / name)
-
-
-def arrow_ok(r: Records) -> None:
-    for t in TABLES:
-        arrow_table(t, list(r.tables[t].values()))
 
 
 def map_one(payload, expect: str | None = None) -> Records:

@@ -12,10 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socmint.errors import RejectedItem
-from socmint.model import TABLES, arrow_table
 from socmint.sources import twitter
 from tests.conftest import OWN_FIXTURES, SHARED_FIXTURES, shared_fixture
-from tests.mutation import mutated
+from tests.mutation import arrow_ok, mutated
 
 P = "twitter:"
 PAGE, FLAT = "twitter.v2_page", "twitter.v2_flat"
@@ -49,8 +48,7 @@ def mapped(item, fmt: str | None = None):
     fmt = fmt or twitter.detect(item)
     assert fmt in (PAGE, FLAT)
     records = twitter.map_item(item, fmt)
-    for table in TABLES:
-        arrow_table(table, list(records.tables[table].values()))
+    arrow_ok(records)
     return records
 
 
@@ -649,6 +647,5 @@ def test_fuzz_map_item(case):
         records = twitter.map_item(item, fmt)
     except RejectedItem:
         return
-    for table in TABLES:
-        arrow_table(table, list(records.tables[table].values()))
+    arrow_ok(records)
     assert twitter.detect(item) in (None, PAGE, FLAT)
