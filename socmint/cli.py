@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+import tomllib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
@@ -139,15 +140,20 @@ def case_use(name: str):
 
 # -- import -----------------------------------------------------------------------------------
 @app.command("import")
-def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
-    """Import files or folders; the format of each item is detected by its content."""
+def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False,
+            mapping: Annotated[Path | None, typer.Option(
+                help="A TOML file declaring which column or key holds which field, for CSV or "
+                     "JSON lines from a tool socmint does not know (see docs/formats.md).")
+            ] = None):
+    """Import files, folders or zip archives; each item's format is detected by its content."""
     c = cases.open_case(case)
+    spec = _read_mapping(mapping) if mapping else None
     started = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), TimeElapsedColumn(), console=err,
                   disable=json or not err.is_terminal) as bar:
-        def on_file(path: Path, size: int):
-            task = bar.add_task(path.name[:40], total=size)
+        def on_file(src, size: int):
+            task = bar.add_task(src.name[-40:], total=size)
             return lambda n: bar.advance(task, n)
 
         def on_done(fr):
@@ -156,9 +162,11 @@ def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
                 n = fr.counts
                 out.print(f"{fr.path}: {n['read']:,} read, {n['new']:,} new, "
                           f"{n['updated']:,} updated, {n['duplicate']:,} duplicate, "
-                          f"{n['rejected']:,} rejected [{formats or 'nothing'}]", markup=False)
+                          f"{n['rejected']:,} rejected [{formats or 'nothing'}]", markup=False,
+                          soft_wrap=True)
 
-        report = ingest.import_paths(c, paths, on_file=on_file, on_file_done=on_done)
+        report = ingest.import_paths(c, paths, on_file=on_file, on_file_done=on_done,
+                                     mapping=spec)
     d = report.as_dict()
     d["seconds"] = round(time.perf_counter() - started, 3)
     if json:
@@ -170,6 +178,33 @@ def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False):
            [[t, report.rows_new.get(t, 0), report.rows_seen_again.get(t, 0)] for t in store.TABLES])
     for r in d["rejected_examples"][:10]:
         out.print(f"rejected {r['origin']} line {r['line']}: {r['reason']}", markup=False)
+
+
+@app.command("formats")
+def formats_cmd(json: JsonOpt = False, markdown: Annotated[bool, typer.Option(
+        "--markdown", help="Print docs/formats.md.")] = False):
+    """Every format socmint imports: how it is detected, what it maps, what it cannot provide."""
+    from socmint.report.formats import markdown as render
+    from socmint.sources import formats
+
+    if markdown:
+        sys.stdout.write(render())
+        return
+    rows = [{"platform": p, "format": f.name, "title": f.title, "detected_by": f.detected_by,
+             "maps": f.maps, "cannot_provide": f.cannot_provide} for p, f in formats()]
+    if json:
+        return _json(rows)
+    _table("formats", ["platform", "format", "what", "cannot provide"],
+           [[r["platform"], r["format"], r["title"],
+             "; ".join(f"{t}: {', '.join(v)}" for t, v in r["cannot_provide"].items())]
+            for r in rows])
+
+
+def _read_mapping(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SocmintError(f"mapping {path}: {exc}") from exc
 
 
 @app.command()
@@ -354,8 +389,8 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
     out.print("[bold]3/4[/] importing")
     t0 = time.perf_counter()
     # the platforms' raw files; ground_truth.json stays out of the case, as an analyst's would
-    import_([data / p for p in ("twitter", "mastodon", "bluesky") if (data / p).is_dir()],
-            case=None, json=False)
+    import_(sorted(p for p in data.iterdir() if p.is_dir() and p.name != "media"),
+            case=None, json=False, mapping=None)
     out.print(f"imported in {time.perf_counter() - t0:.1f} s")
     out.print("[bold]4/4[/] summary and report")
     summary_cmd(case=None, engine=None, json=False)

@@ -39,8 +39,11 @@ INDEX_SCHEMA = pa.schema([
     ("operator", pa.string()),
     ("run", pa.string()),
     ("stored_at", pa.timestamp("us", tz="UTC")),
-    ("status", pa.string()),  # mapped | rejected
+    ("status", pa.string()),  # mapped | rejected | stored (a file kept whole, not mapped)
     ("reason", pa.string()),
+    ("framing", pa.string()),  # how the item was cut from its file: see ingest.FRAMINGS
+    ("context", pa.string()),  # JSON: what the mapping needs from outside the item's bytes
+    ("source_url", pa.string()),  # the page or request the item came from, when known
 ])
 
 DDL = """
@@ -49,7 +52,7 @@ CREATE TABLE IF NOT EXISTS evidence (
   platform VARCHAR, format VARCHAR, method VARCHAR, tool_version VARCHAR, mapper_version VARCHAR,
   retrieved_at TIMESTAMPTZ, retrieved_at_source VARCHAR, origin VARCHAR, source_offset BIGINT,
   source_line BIGINT, operator VARCHAR, run VARCHAR, stored_at TIMESTAMPTZ, status VARCHAR,
-  reason VARCHAR);
+  reason VARCHAR, framing VARCHAR, context VARCHAR, source_url VARCHAR);
 CREATE TABLE IF NOT EXISTS evidence_sightings (
   sha256 VARCHAR, run VARCHAR, origin VARCHAR, source_offset BIGINT, source_line BIGINT,
   seen_at TIMESTAMPTZ);

@@ -14,7 +14,6 @@ means it holds at least one record not seen before (or, holding no record, is ne
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import uuid
@@ -31,12 +30,13 @@ import pyarrow as pa
 from socmint import audit, evidence, store
 from socmint.case import Case, operator
 from socmint.errors import SocmintError
+from socmint.framing import Source, archive_owner, cuts, digest, framing, walk
 from socmint.mapping import Mapped, RawItem, map_chunk, paused_gc
 from socmint.model import TABLES
+from socmint.sources import generic
 
 BATCH_ITEMS = int(os.environ.get("SOCMINT_BATCH_ITEMS", "10000"))  # items per transaction
 BATCH_BYTES = 8 << 20
-MAX_DOCUMENT = 1 << 30  # a whole-file JSON document larger than this is rejected, not loaded
 PARALLEL_FROM = 8 << 20  # inputs smaller than this are mapped in-process
 COUNT_KEYS = ("read", "new", "updated", "duplicate", "rejected")
 
@@ -44,6 +44,7 @@ COUNT_KEYS = ("read", "new", "updated", "duplicate", "rejected")
 @dataclass
 class FileReport:
     path: str
+    origin: str
     framing: str
     counts: Counter = field(default_factory=Counter)  # read/new/updated/duplicate/rejected
     formats: Counter = field(default_factory=Counter)
@@ -72,55 +73,15 @@ class ImportReport:
         }
 
 
-def walk(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and files inside folders named, in a stable order."""
-    out: list[Path] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*")
-                              if q.is_file() and not q.name.startswith(".")))
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise SocmintError(f"no such file or folder: {p}")
-    return out
-
-
-def framing(path: Path) -> str:
-    """'lines' for JSON lines, 'document' for one JSON document, decided by content."""
-    with open(path, "rb") as fh:
-        head = fh.read(1 << 16)
-        stripped = head.lstrip()
-        if not stripped:
-            return "empty"
-        if stripped[:1] == b"[":
-            return "document"
-        fh.seek(len(head) - len(stripped))
-        try:
-            orjson.loads(fh.readline())
-        except orjson.JSONDecodeError:
-            return "document"
-        return "lines"
-
-
-def read_items(path: Path, kind: str) -> Iterator[RawItem]:
-    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
-    origin = f"file:{path.resolve()}"
-    if kind == "document":
-        if path.stat().st_size > MAX_DOCUMENT:
-            raise SocmintError(f"{path}: a single JSON document over 1 GiB; split it into lines")
-        data = path.read_bytes().strip()
-        yield RawItem(data, hashlib.sha256(data).hexdigest(), origin, 0, 1, mtime, "file_mtime")
-    elif kind == "lines":
-        offset = 0
-        with open(path, "rb") as fh:
-            for n, line in enumerate(fh, start=1):
-                raw = line.rstrip(b"\r\n")
-                if raw.strip():
-                    yield RawItem(raw, hashlib.sha256(raw).hexdigest(), origin, offset, n, mtime,
-                                  "file_mtime")
-                offset += len(line)
+def read_items(src: Source, kind: str, context: dict | None = None) -> Iterator[RawItem]:
+    mtime = src.mtime()
+    origin = src.origin
+    if kind == "ytd" and not context:
+        owner = archive_owner(src)
+        context = {"owner": owner} if owner else None
+    for cut in cuts(src, kind):
+        yield RawItem(cut.data, digest(cut.data), origin, cut.offset, cut.line, mtime,
+                      "file_mtime", kind, context)
 
 
 def batches(items: Iterator[RawItem]) -> Iterator[list[RawItem]]:
@@ -152,24 +113,29 @@ class Importer:
         self.report = ImportReport(run=run)
         self.pool: ProcessPoolExecutor | None = None
 
-    def import_files(self, files: list[Path],
-                     on_file: Callable[[Path, int], Callable[[int], None] | None] | None = None
-                     ) -> None:
+    def import_files(self, files: list[Source],
+                     on_file: Callable[[Source, int], Callable[[int], None] | None] | None = None,
+                     context: dict | None = None) -> None:
         """All files as one stream of batches, mapped in parallel when the input is large, and
-        committed strictly in input order."""
+        committed strictly in input order. `context` goes with every item (a declared mapping).
+        """
         n_workers = workers()
-        parallel = n_workers > 1 and sum(f.stat().st_size for f in files) >= PARALLEL_FROM
+        sizes = [f.size() for f in files]
+        parallel = n_workers > 1 and sum(sizes) >= PARALLEL_FROM
         if parallel and self.pool is None:
             self.pool = ProcessPoolExecutor(n_workers,
                                             mp_context=multiprocessing.get_context("spawn"))
         in_flight: deque = deque()
         pending: set[str] = set()  # digests sent to a worker but not yet committed
-        for path in files:
-            kind = framing(path)
-            fr = FileReport(str(path), kind)
+        for src, size in zip(files, sizes, strict=True):
+            kind = framing(src)
+            fr = FileReport(src.name, src.origin, kind)
             self.report.files.append(fr)
-            progress = on_file(path, path.stat().st_size) if on_file else None
-            for batch in batches(read_items(path, kind)):
+            progress = on_file(src, size) if on_file else None
+            if context and kind not in ("csv", "lines", "document"):
+                raise SocmintError(f"{src.name}: a declared mapping reads CSV or JSON, "
+                                   f"not this file ({kind})")
+            for batch in batches(read_items(src, kind, context)):
                 fresh, sightings = self._triage(batch, fr, pending)
                 args = (fresh, self.method, self.who, self.run)
                 job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
@@ -243,7 +209,7 @@ class Importer:
         try:
             for table, rows in staged:
                 con.register("_rows", rows)
-                con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
                 con.unregister("_rows")
             con.execute("COMMIT")
         except BaseException:
@@ -290,9 +256,8 @@ class Importer:
             "(SELECT pos FROM _fresh) GROUP BY origin", [self.run]).fetchall())
         seen: set[str] = set()
         for fr in self.report.files:
-            origin = f"file:{Path(fr.path).resolve()}"
-            fresh = fresh_per_file.get(origin, 0) if origin not in seen else 0
-            seen.add(origin)
+            fresh = fresh_per_file.get(fr.origin, 0) if fr.origin not in seen else 0
+            seen.add(fr.origin)
             new = min(fr.mapped, fresh + fr.empty)
             fr.counts["new"] += new
             fr.counts["updated"] += fr.mapped - new
@@ -311,12 +276,15 @@ def new_run_id() -> str:
 
 
 def import_paths(case: Case, paths: Iterable[Path], *,
-                 on_file: Callable[[Path, int], Callable[[int], None] | None] | None = None,
-                 on_file_done: Callable[[FileReport], None] | None = None) -> ImportReport:
-    """Import files and folders into the case; returns reconciled counts.
+                 on_file: Callable[[Source, int], Callable[[int], None] | None] | None = None,
+                 on_file_done: Callable[[FileReport], None] | None = None,
+                 mapping: dict | None = None) -> ImportReport:
+    """Import files, folders and zip archives into the case; returns reconciled counts.
 
-    `on_file(path, size)` may return a progress callback fed with bytes processed.
+    `on_file(source, size)` may return a progress callback fed with bytes processed. With a
+    declared `mapping` (see sources.generic) every item is read by it instead of detected.
     """
+    context = {"mapping": generic.check_mapping(mapping)} if mapping else None
     paths = list(paths)
     files = walk(paths)
     run = new_run_id()
@@ -327,7 +295,7 @@ def import_paths(case: Case, paths: Iterable[Path], *,
             imp = Importer(case, con, run)
             try:
                 with paused_gc():
-                    imp.import_files(files, on_file)
+                    imp.import_files(files, on_file, context)
             finally:
                 imp.close()
             imp.classify()
@@ -337,12 +305,12 @@ def import_paths(case: Case, paths: Iterable[Path], *,
                     on_file_done(fr)
             store.rebuild_current(con, incremental=True)
             report = imp.report
-            _record_run(con, run, "import", started, {"paths": [str(p) for p in files]},
+            _record_run(con, run, "import", started, {"paths": [f.name for f in files]},
                         report.as_dict())
         finally:
             con.close()
         audit.record(case, "import", {"paths": [str(Path(p).resolve()) for p in paths],
-                                      "run": run},
+                                      "run": run, "mapping": mapping},
                      {"files": len(files), **report.as_dict()["items"],
                       **{f"new_{t}": n for t, n in report.rows_new.items()}})
     return report
@@ -365,19 +333,20 @@ def remap(case: Case, progress: Callable[[int], None] | None = None) -> dict:
         try:
             cur = con.cursor()
             cur.execute("SELECT sha256, pack, pack_offset, stored_size, retrieved_at, "
-                        "retrieved_at_source, origin, source_offset, source_line "
-                        "FROM evidence ORDER BY run, pack, pack_offset")
+                        "retrieved_at_source, origin, source_offset, source_line, framing, "
+                        "context FROM evidence ORDER BY run, pack, pack_offset")
             con.execute("BEGIN")
             for t in TABLES:
                 con.execute(f"DELETE FROM {t}_obs")
             while batch := cur.fetchmany(BATCH_ITEMS):
                 items = []
-                for digest, pack, off, size, ret, ret_src, origin, soff, line in batch:
+                for sha, pack, off, size, ret, ret_src, origin, soff, line, kind, ctx in batch:
                     data = reader.read(pack, off, size)
-                    if evidence.sha256(data) != digest:
-                        raise SocmintError(f"evidence item {digest} is altered; see "
+                    if evidence.sha256(data) != sha:
+                        raise SocmintError(f"evidence item {sha} is altered; see "
                                            "`socmint evidence verify` before remapping")
-                    items.append(RawItem(data, digest, origin, soff, line, ret, ret_src))
+                    items.append(RawItem(data, sha, origin, soff, line, ret, ret_src,
+                                         kind or "lines", orjson.loads(ctx) if ctx else None))
                 mapped = map_chunk(items, "remap", operator(), run, compress=False)
                 _apply_remap(con, mapped)
                 for n in mapped.record_counts:
@@ -398,17 +367,18 @@ def remap(case: Case, progress: Callable[[int], None] | None = None) -> dict:
 def _apply_remap(con, mapped: Mapped) -> None:
     """New observations, and each envelope's mapping outcome; where the bytes came from stays."""
     names = ("sha256", "platform", "format", "mapper_version", "status", "reason", "retrieved_at",
-             "retrieved_at_source")
+             "retrieved_at_source", "source_url")
     con.register("_upd", pa.Table.from_pylist(
         [{k: e[k] for k in names} for e in mapped.envelopes],
         schema=pa.schema([evidence.INDEX_SCHEMA.field(n) for n in names])))
     con.execute("UPDATE evidence SET platform = u.platform, format = u.format, "
                 "mapper_version = u.mapper_version, status = u.status, reason = u.reason, "
-                "retrieved_at = u.retrieved_at, retrieved_at_source = u.retrieved_at_source "
+                "retrieved_at = u.retrieved_at, retrieved_at_source = u.retrieved_at_source, "
+                "source_url = u.source_url "
                 "FROM _upd AS u WHERE evidence.sha256 = u.sha256")
     con.unregister("_upd")
     for t in TABLES:
         if len(mapped.tables[t]):
             con.register("_rows", mapped.tables[t])
-            con.execute(f"INSERT INTO {t}_obs SELECT * FROM _rows")
+            con.execute(f"INSERT INTO {t}_obs BY NAME SELECT * FROM _rows")
             con.unregister("_rows")

@@ -6,6 +6,7 @@ and send back Arrow tables, which cross process boundaries cheaply.
 
 from __future__ import annotations
 
+import csv
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +17,10 @@ import pyarrow as pa
 
 from socmint import __version__, evidence, sources
 from socmint.errors import RejectedItem
-from socmint.model import TABLES, arrow_table
+from socmint.framing import file_kind, read_csv_record, split_ytd
+from socmint.model import TABLES, Records, arrow_table
+from socmint.sources import generic
+from socmint.sources.common import ArchivePart
 
 
 @dataclass
@@ -28,6 +32,8 @@ class RawItem:
     line: int
     retrieved_at: datetime  # used when the payload does not say
     retrieved_at_source: str
+    framing: str = "lines"  # how the item was cut from its file (ingest.FRAMINGS)
+    context: dict | None = None  # what mapping needs from outside the bytes (archive owner, ...)
 
 
 @dataclass
@@ -40,27 +46,47 @@ class Mapped:
     tables: dict[str, pa.Table]
 
 
+def decode(data: bytes, framing: str, context: dict | None):
+    """The value a mapper reads, from an item's bytes and how they were cut from their file."""
+    if framing == "csv":
+        return read_csv_record(data)
+    if framing == "ytd":
+        name, part, body = split_ytd(data)
+        return ArchivePart(name=name, part=part, items=orjson.loads(body),
+                           owner=(context or {}).get("owner"))
+    return orjson.loads(data)
+
+
 def map_one(it: RawItem, method: str, operator: str, run: str):
     """Envelope and records of one item; a failure is a rejection with its reason, never a loss."""
     env = {"sha256": it.digest, "size": len(it.data), "platform": None, "format": "unknown",
            "method": method, "tool_version": __version__, "mapper_version": None,
            "retrieved_at": it.retrieved_at, "retrieved_at_source": it.retrieved_at_source,
            "origin": it.origin, "source_offset": it.offset, "source_line": it.line,
-           "operator": operator, "run": run, "status": "mapped", "reason": None}
+           "operator": operator, "run": run, "status": "mapped", "reason": None,
+           "framing": it.framing, "source_url": None,
+           "context": orjson.dumps(it.context).decode() if it.context else None}
+    if it.framing == "file":  # kept whole as evidence; no mapper reads it
+        env.update(status="stored", format=f"file:{file_kind(it.data)}")
+        return env, Records()
     try:
-        doc = orjson.loads(it.data)
-    except orjson.JSONDecodeError as exc:
-        env.update(status="rejected", reason=f"not valid JSON: {exc}"[:300])
+        doc = decode(it.data, it.framing, it.context)
+    except (orjson.JSONDecodeError, ValueError, UnicodeDecodeError, csv.Error) as exc:
+        what = "CSV" if it.framing == "csv" else "JSON"
+        env.update(status="rejected", reason=f"not valid {what}: {exc}"[:300])
         return env, None
-    found = sources.detect(doc)
+    mapping = (it.context or {}).get("mapping")
+    found = (generic, generic.format_for(it.framing)) if mapping else sources.detect(doc)
     if found is not None:
         module, fmt = found
         env.update(platform=module.PLATFORM, format=fmt, mapper_version=module.MAPPER_VERSION)
     try:
-        records = sources.map_detected(found, doc)
+        records = (generic.map_declared(doc, mapping, found[1]) if mapping
+                   else sources.map_detected(found, doc))
     except RejectedItem as exc:
         env.update(status="rejected", reason=str(exc)[:500])
         return env, None
+    env.update(records.envelope)
     if records.retrieved_at is not None and it.retrieved_at_source == "file_mtime":
         env.update(retrieved_at=records.retrieved_at, retrieved_at_source="payload")
     return env, records

@@ -16,6 +16,10 @@ TS = pa.timestamp("us", tz="UTC")
 
 INTERACTION_KINDS = ("reply", "repost", "quote", "mention", "follow", "like")
 
+# posts.kind, where a platform has several sorts of item; None means an ordinary post. A service
+# message (Telegram: "joined", "pinned", ...) is kept but marked, so counts can leave it out.
+POST_KINDS = ("post", "submission", "comment", "video", "message", "service")
+
 # Fields a mapper fills, per table. `uid` identifies the record; `deleted` marks a tombstone
 # (the platform said the item is gone).
 FIELDS: dict[str, list[tuple[str, pa.DataType]]] = {
@@ -49,6 +53,8 @@ FIELDS: dict[str, list[tuple[str, pa.DataType]]] = {
         ("repost_of", pa.string()),
         ("quote_of", pa.string()),
         ("conversation", pa.string()),
+        ("kind", pa.string()),  # what sort of item, where the platform has several (POST_KINDS)
+        ("community", pa.string()),  # where it was posted: channel, group, subreddit, board uid
         ("lat", pa.float64()),
         ("lon", pa.float64()),
         ("place", pa.string()),
@@ -119,11 +125,14 @@ class Records:
     a later non-null value wins, so a stub never blanks a full record.
     """
 
-    __slots__ = ("tables", "retrieved_at")
+    __slots__ = ("tables", "retrieved_at", "envelope")
 
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, dict]] = {t: {} for t in TABLES}
         self.retrieved_at: datetime | None = None  # when the payload says it was retrieved
+        # envelope fields a wrapper format knows better than the registry: a browser capture
+        # names the platform inside it and the page it was captured from
+        self.envelope: dict = {}
 
     def add(self, table: str, record: dict) -> dict:
         rows = self.tables[table]

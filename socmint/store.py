@@ -62,14 +62,31 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
         for t in TABLES:
             con.execute(current_ddl_if_missing(t))
+        _add_new_columns(con)
     return con
+
+
+def _add_new_columns(con) -> None:
+    """A case made by an earlier version gains the columns added since (all nullable)."""
+    have = {(t, c) for t, c in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main'"
+    ).fetchall()}
+    wanted = [("evidence", f) for f in evidence.INDEX_SCHEMA]
+    wanted += [(f"{t}_obs", f) for t in TABLES for f in OBS_SCHEMAS[t]]
+    wanted += [(t, f) for t in TABLES for f in _current_fields(t)]
+    for table, f in wanted:
+        if (table, f.name) not in have:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{f.name}" {_DUCK_TYPES[str(f.type)]}')
+
+
+def _current_fields(table: str) -> list:
+    return [f for f in OBS_SCHEMAS[table] if f.name not in ("observed_at", "source_offset",
+                                                           "deleted")]
 
 
 def current_ddl_if_missing(table: str) -> str:
     """An empty current table until the first rebuild, so queries on a new case work."""
-    fields = [f for f in OBS_SCHEMAS[table] if f.name not in ("observed_at", "source_offset",
-                                                                 "deleted")]
-    cols = [f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in fields]
+    cols = [f'"{f.name}" {_DUCK_TYPES[str(f.type)]}' for f in _current_fields(table)]
     cols += ["first_seen TIMESTAMPTZ", "last_seen TIMESTAMPTZ", "observations BIGINT",
              "deleted_at TIMESTAMPTZ"]
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)});"

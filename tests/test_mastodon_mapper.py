@@ -16,7 +16,7 @@ from socmint import sources
 from socmint.errors import RejectedItem
 from socmint.sources import mastodon
 from tests.conftest import OWN_FIXTURES, SHARED_FIXTURES, shared_fixture
-from tests.mutation import arrow_ok, mutated
+from tests.mutation import arrow_ok, fuzz_each, json_with_keys, mutated, not_detected, survives
 
 LOCAL = "http://localhost:3000/ap/users/"
 TEST = "mastodon:mastodonpy_test@localhost:3000"
@@ -356,19 +356,8 @@ def test_registry_routes_every_mastodon_payload_here():
 
 def test_other_platforms_payloads_are_not_mastodon():
     shared_fixture("mastodon/docs_status_example.json")  # skips without ../shared
-    seen = 0
-    for path in sorted(SHARED_FIXTURES.rglob("*")):
-        if path.parent.name == "mastodon" or path.suffix not in (".json", ".jsonl", ".ndjson"):
-            continue
-        lines = [path.read_text()] if path.suffix == ".json" else path.read_text().splitlines()
-        for line in lines:
-            if line.strip():
-                payload = json.loads(line)
-                assert mastodon.detect(payload) is None, path.name
-                for item in payload if isinstance(payload, list) else [payload]:
-                    assert mastodon.detect(item) is None, path.name
-                    seen += 1
-    assert seen > 100
+    others = (p for p in SHARED_FIXTURES.rglob("*") if p.parent.name != "mastodon")
+    assert not_detected(mastodon, others) > 100
 
 
 # ---------------------------------------------------------------- own fixtures: same cases
@@ -620,38 +609,18 @@ def _payloads():
 PAYLOADS = _payloads()
 
 
-@pytest.mark.parametrize("name,payload", PAYLOADS, ids=[n for n, _ in PAYLOADS])
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(data=st.data())
+@fuzz_each(PAYLOADS, max_examples=150)
 def test_fuzz_mutated_payloads(name, payload, data):
     fmt = mastodon.detect(payload)
-    doc = data.draw(mutated(payload))
-    mastodon.detect(doc)  # never raises
-    try:
-        records = mastodon.map_item(doc, fmt)
-    except RejectedItem:
-        return
-    arrow_ok(records)
+    survives(mastodon, data.draw(mutated(payload)), fmt)
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["id", "uri", "acct", "username", "content", "account", "visibility",
-                         "ancestors", "descendants", "accounts", "statuses", "hashtags",
-                         "last_status", "type", "url", "preview_url", "blurhash", "x"]),
-        inner, max_size=6),
-    max_leaves=20)
+JSON = json_with_keys(["id", "uri", "acct", "username", "content", "account", "visibility",
+                       "ancestors", "descendants", "accounts", "statuses", "hashtags",
+                       "last_status", "type", "url", "preview_url", "blurhash", "x"])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(value=JSON)
 def test_fuzz_detect_and_map_any_json(value):
-    fmt = mastodon.detect(value)
-    if fmt:
-        try:
-            records = mastodon.map_item(value, fmt)
-        except RejectedItem:
-            return
-        arrow_ok(records)
+    survives(mastodon, value)

@@ -46,7 +46,8 @@ def summary(backend, top: int = TOP) -> dict:
                               .group_by(["platform", "kind"]).aggregate(n=ibis._.count())
                               .order_by(["platform", "kind"]))
 
-    per_account = live_posts.group_by("account_uid").aggregate(posts=live_posts.count())
+    authored = live_posts.filter(live_posts.account_uid.notnull())  # not deleted or anonymous
+    per_account = authored.group_by("account_uid").aggregate(posts=authored.count())
     busiest = per_account.join(accounts, per_account.account_uid == accounts.uid, how="left")
     busiest = _rows(backend, busiest.select(
         uid=per_account.account_uid, handle=accounts.handle, platform=accounts.platform,

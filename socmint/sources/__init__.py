@@ -3,6 +3,8 @@
 Each platform module exposes:
   PLATFORM        "twitter", "mastodon", "bluesky", ...
   MAPPER_VERSION  bumped whenever its output changes, so `socmint remap` knows what is stale
+  FORMATS         one common.Format per format: what it maps, what it cannot provide, how it
+                  is detected (docs/formats.md is generated from these)
   detect(obj)     the format name ("twitter.v2_page", ...) when this module reads `obj`, else None;
                   decided by content, never by file name
   map_item(obj, fmt) -> Records   raises RejectedItem(reason) for what it cannot read
@@ -14,10 +16,30 @@ from types import ModuleType
 
 from socmint.errors import RejectedItem
 from socmint.model import Records
-from socmint.sources import bluesky, mastodon, twitter
+from socmint.sources import (
+    bluesky,
+    facebook,
+    fourchan,
+    generic,
+    instagram,
+    mastodon,
+    reddit,
+    telegram,
+    tiktok,
+    twitter,
+    youtube,
+    zeeschuimer,
+)
+from socmint.sources.common import ArchivePart, Format
 
-MODULES: tuple[ModuleType, ...] = (twitter, mastodon, bluesky)
+MODULES: tuple[ModuleType, ...] = (zeeschuimer, twitter, mastodon, bluesky, telegram, reddit,
+                                   fourchan, youtube, facebook, tiktok, instagram)
 BY_PLATFORM = {m.PLATFORM: m for m in MODULES}
+
+
+def formats() -> list[tuple[str, Format]]:
+    """Every format socmint reads, with the platform module that reads it."""
+    return [(m.PLATFORM, f) for m in (*MODULES, generic) for f in m.FORMATS]
 
 
 def detect(obj) -> tuple[ModuleType, str] | None:
@@ -31,6 +53,8 @@ def detect(obj) -> tuple[ModuleType, str] | None:
 def map_detected(found: tuple[ModuleType, str] | None, obj) -> Records:
     """Map an item `detect` has looked at; any failure is a RejectedItem with a reason."""
     if found is None:
+        if isinstance(obj, ArchivePart):
+            raise RejectedItem(f"X archive part {obj.get('name')!r}: socmint does not read it")
         raise RejectedItem("unrecognised format: no mapper reads this item")
     module, fmt = found
     try:

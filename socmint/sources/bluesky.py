@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from socmint.errors import RejectedItem
 from socmint.model import Records
-from socmint.sources.common import add_url, integer, obj, seq, text, utc
+from socmint.sources.common import Format, add_url, integer, obj, seq, text, utc
 
 PLATFORM = "bluesky"
 MAPPER_VERSION = "1"
@@ -502,6 +502,39 @@ def _is_did(v) -> bool:
 
 def _is_post_view(v) -> bool:
     return isinstance(v, dict) and isinstance(v.get("uri"), str) and v["uri"].startswith("at://")
+
+
+_NO_METRICS = {"posts": ("likes", "reposts", "replies", "quotes", "views", "lat", "lon",
+                         "place", "community")}
+_RECORDS = {"accounts": ("followers", "following", "posts_count", "verified", "location",
+                         "url"), **_NO_METRICS}
+_VIEWS = {"accounts": ("verified", "location", "url"), "posts": ("views", "lat", "lon", "place",
+                                                               "community")}
+FORMATS = (
+    Format("bluesky.jetstream", "Bluesky Jetstream v1 event",
+           "an object with time_us, a did and kind commit, identity or account",
+           "posts, reposts, likes, follows (creates and deletes), profiles, identity handles, "
+           "account status; time_us is the retrieval time", _RECORDS),
+    Format("bluesky.jetstream_batch", "a JSON array of Jetstream events",
+           "an array whose first element is a Jetstream event", "as for one event, for each",
+           _RECORDS),
+    Format("bluesky.tap", "Bluesky tap sync event", "an object with id and type record, "
+           "identity or user holding a did", "as for Jetstream records", _RECORDS),
+    Format("bluesky.tap_batch", "a JSON array of tap events",
+           "an array whose first element is a tap event", "as for one event, for each",
+           _RECORDS),
+    Format("bluesky.thread", "app.bsky.feed.getPostThread", "an object with thread.post",
+           "every post of the thread with parents and replies, authors, embeds, facets", _VIEWS),
+    Format("bluesky.feed", "getAuthorFeed, getTimeline, searchPosts, getPosts",
+           "feed[] of post views, or posts[] of post views with authors",
+           "posts, authors, reposts from feed reasons, embeds and facets", _VIEWS),
+    Format("bluesky.follows", "app.bsky.graph.getFollows / getFollowers",
+           "an object with a subject did and follows or followers",
+           "the profiles and a follow interaction for each"),
+    Format("bluesky.profiles", "app.bsky.actor.getProfiles, one profile view, or an array",
+           "profiles[] (or an object) with did and handle", "accounts with counts",
+           {"accounts": ("verified", "location", "url")}),
+)
 
 
 def _detect_one(d: dict) -> str | None:

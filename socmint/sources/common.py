@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -9,6 +10,36 @@ from urllib.parse import urlsplit
 import tldextract
 
 from socmint.errors import RejectedItem
+
+
+@dataclass(frozen=True)
+class Format:
+    """What a format is, for `socmint formats` and docs/formats.md, declared beside its mapper.
+
+    `cannot_provide` names, per table, the fields this format never holds, so an analysis can
+    tell "not in this data" from zero or empty (e.g. no follower counts in a Telegram export).
+    """
+
+    name: str  # "telegram.desktop_export", as detect() returns it
+    title: str  # "Telegram Desktop export (result.json)"
+    detected_by: str  # the content rule, in words
+    maps: str  # what becomes accounts, posts, interactions, media and entities
+    cannot_provide: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class CsvRow(dict):
+    """One CSV record: column header -> text, as csv.DictReader gives it (file decoded as
+    utf-8-sig). A class of its own so a JSON object is never mistaken for a CSV row."""
+
+
+class ArchivePart(dict):
+    """One `window.YTD.<name>.part<N> = [...]` file of an X/Twitter account archive.
+
+    Keys: "name" (e.g. "tweets", "account", "like"), "part" (int), "items" (the array), and
+    "owner" ({"id", "username"} of the archive's account, read from account.js beside it when
+    the import found one, else None): tweets.js alone does not say whose tweets they are.
+    """
+
 
 _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)  # bundled list, never fetches
 
@@ -35,6 +66,8 @@ def utc(value) -> datetime | None:
         raise RejectedItem(f"not a time: {type(value).__name__}")
     s = value.strip()
     if s.isascii() and s.isdigit():
+        if len(s) > 20:  # no time has more digits; int() of thousands of them is refused
+            raise RejectedItem(f"time out of range: {value[:30]!r}")
         return utc(int(s))
     try:
         if s.endswith("Z"):
@@ -63,7 +96,7 @@ def integer(value) -> int | None:
     if isinstance(value, str):
         s = value.strip()
         digits = s[1:] if s.startswith("-") else s
-        if digits.isascii() and digits.isdigit():  # not "²" or "--5", which int() refuses
+        if digits.isascii() and digits.isdigit() and len(digits) <= 19:  # not "²" or "--5"
             v = int(s)
             return v if -(2**63) <= v < 2**63 else None
     return None

@@ -60,7 +60,7 @@ from urllib.parse import urlsplit
 
 from socmint.errors import RejectedItem
 from socmint.model import Records
-from socmint.sources.common import add_url, integer, obj, seq, text, utc
+from socmint.sources.common import Format, add_url, integer, obj, seq, text, utc
 
 PLATFORM = "mastodon"
 MAPPER_VERSION = "1"
@@ -70,6 +70,38 @@ MEDIA_KINDS = {"image": "photo", "gifv": "gif", "video": "video", "audio": "audi
 _BLOCKS = frozenset(["p", "div", "blockquote", "pre", "ul", "ol", "li",
                      "h1", "h2", "h3", "h4", "h5", "h6"])
 _MAX_DEPTH = 8  # a reblog of a quote of a quote is 3 deep; anything far deeper is hostile
+
+
+_NO_VIEWS = {"posts": ("views", "lat", "lon", "place", "community", "kind")}
+_ACCOUNT_ONLY = {"accounts": ("location", "verified")}
+FORMATS = (
+    Format("mastodon.status", "Mastodon Status (GET /api/v1/statuses/:id)",
+           "an object with content, account, and uri or visibility",
+           "the status, its author, reblogged and quoted statuses, mentions, tags, links, card, "
+           "media; reply, repost, quote and mention interactions",
+           {**_NO_VIEWS, **_ACCOUNT_ONLY}),
+    Format("mastodon.statuses", "Mastodon timeline (home, public, tag, account statuses)",
+           "an array whose first element is a Status", "as for one status, for each",
+           {**_NO_VIEWS, **_ACCOUNT_ONLY}),
+    Format("mastodon.account", "Mastodon Account", "an object with acct, username and id",
+           "the account (profile fields appended to the bio)",
+           {"accounts": ("location", "verified")}),
+    Format("mastodon.accounts", "Mastodon account list (followers, following, search)",
+           "an array whose first element is an Account", "each account",
+           {"accounts": ("location", "verified")}),
+    Format("mastodon.context", "Mastodon thread (GET /api/v1/statuses/:id/context)",
+           "an object with ancestors and descendants", "every status of the thread, with replies "
+           "resolved to real uids inside the thread", {**_NO_VIEWS, **_ACCOUNT_ONLY}),
+    Format("mastodon.search", "Mastodon search result (GET /api/v2/search)",
+           "an object with accounts, statuses and hashtags", "the accounts and statuses "
+           "(hashtag results hold no post and are not mapped)", {**_NO_VIEWS, **_ACCOUNT_ONLY}),
+    Format("mastodon.conversations", "Mastodon direct conversations",
+           "an array whose first element has last_status and accounts",
+           "the participants and each last status", {**_NO_VIEWS, **_ACCOUNT_ONLY}),
+    Format("mastodon.media", "Mastodon MediaAttachment (a media upload's answer)",
+           "an object with type, url, preview_url and remote_url or blurhash, without account",
+           "one media record, not yet tied to a post", {"media": ("post",)}),
+)
 
 
 # ---------------------------------------------------------------- detection

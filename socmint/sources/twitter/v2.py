@@ -1,4 +1,4 @@
-"""Twitter/X API v2 mapper: twarc response pages and twarc's flattened one-tweet lines.
+"""API v2: twarc response pages and twarc's flattened one-tweet lines.
 
 Formats
   twitter.v2_page  one API v2 response (`data`, `includes`, `meta`, `errors`, twarc's `__twarc`).
@@ -10,8 +10,6 @@ Formats
                    `attachments.media`, the place in `geo` and the referenced tweets inlined
                    (merged into each `referenced_tweets[]` entry, or under its `tweet` key).
                    A bare v2 tweet object (with `author_id`) is read the same way.
-
-v1.1 statuses, X web GraphQL and account archives are other formats: not detected here.
 
 Choices
   - A retweet's `public_metrics.retweet_count` is the original's count, so the repost post gets
@@ -30,21 +28,45 @@ Choices
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import datetime
 
 from socmint.errors import RejectedItem
 from socmint.model import Records
-from socmint.sources.common import add_url, integer, number, obj, seq, text, utc
+from socmint.sources.common import Format, add_url, integer, number, obj, seq, text, utc
+from socmint.sources.twitter.base import (
+    MEDIA_KINDS,
+    PLATFORM,
+    P,
+    act,
+    centroid,
+    like,
+    post_url,
+    stub,
+    unescape,
+    valid_point,
+)
 
-PLATFORM = "twitter"
-MAPPER_VERSION = "1"
 PAGE = "twitter.v2_page"
 FLAT = "twitter.v2_flat"
-P = "twitter:"
+FORMATS = (
+    Format(PAGE, "X/Twitter API v2 response page (twarc2 JSONL, or any v2 JSON answer)",
+           "an object whose `data` holds v2 tweets (id and text, no v1.1 or GraphQL keys) or "
+           "users (id and username), or that carries v2 page marks: twarc's __twarc.url on "
+           "api.twitter.com/2/, meta.result_count, or v2 problem errors",
+           "data and includes.tweets as posts, includes.users as accounts (a page fetched "
+           "without expansions names authors, places, media and referenced tweets by id only: "
+           "authors become stub accounts, the rest stays unresolved), includes.media and "
+           "places, entities, reply/repost/quote/mention interactions, errors as tombstones; "
+           "follower/following/liking-user pages as follow/like interactions",
+           {"posts": ("kind", "community")}),
+    Format(FLAT, "X/Twitter API v2 tweet, flattened by twarc2 (one per line)",
+           "an object with a numeric-string id and text, and author_id, author, __twarc or "
+           "edit_history_tweet_ids (no v1.1 or GraphQL keys)",
+           "the tweet and its inlined author, reply-to user, mentioned users and referenced "
+           "tweets, as for a page", {"posts": ("kind", "community")}),
+)
 
-MEDIA_KINDS = {"photo": "photo", "video": "video", "animated_gif": "gif"}
 KEY_KINDS = {"3": "photo", "7": "video", "13": "video", "16": "gif"}  # media_key prefixes
 GONE_TITLES = {"Not Found Error", "Authorization Error", "Forbidden"}
 GONE_TYPES = ("/problems/resource-not-found", "/problems/not-authorized-for-resource")
@@ -143,7 +165,7 @@ def map_item(o, fmt: str) -> Records:
     if type(o) is not dict:
         raise RejectedItem(f"{fmt}: not a JSON object")
     if fmt not in (PAGE, FLAT):
-        raise RejectedItem(f"twitter mapper does not read {fmt!r}")
+        raise RejectedItem(f"twitter v2 mapper does not read {fmt!r}")
     r = Records()
     (_page if fmt == PAGE else _flat)(r, o)
     return r
@@ -234,13 +256,6 @@ def _user(r: Records, u, ctx: _Ctx) -> str | None:
     return nid
 
 
-def _stub(r: Records, nid: str, handle: str | None = None) -> str:
-    uid = P + nid
-    if handle or uid not in r.tables["accounts"]:  # merging never blanks a fuller record
-        r.account(uid=uid, platform=PLATFORM, native_id=nid, handle=handle)
-    return uid
-
-
 def _tweet(r: Records, t, ctx: _Ctx) -> list:
     """Map one tweet; returns the referenced tweets it carries inline (flat form)."""
     t = obj(t)
@@ -251,12 +266,11 @@ def _tweet(r: Records, t, ctx: _Ctx) -> list:
     author_id = text(t.get("author_id"))
     if t.get("author"):
         author_id = _user(r, t["author"], ctx) or author_id
-    account = _stub(r, author_id) if author_id else None
+    account = stub(r, author_id) if author_id else None
     created = _time(t.get("created_at"))
     note = obj(t.get("note_tweet"))  # long posts: full text and its entities
     body = text(note.get("text")) or text(t.get("text"))
-    if body and "&" in body:
-        body = html.unescape(body)  # the API escapes &, < and > in text, and only there
+    body = unescape(body)
 
     nested = []
     reply_to = repost_of = quote_of = None
@@ -288,7 +302,7 @@ def _tweet(r: Records, t, ctx: _Ctx) -> list:
     if t.get("in_reply_to_user"):
         irt = _user(r, t["in_reply_to_user"], ctx) or irt
     if irt:
-        reply_target = _stub(r, irt)
+        reply_target = stub(r, irt)
 
     lat = lon = place = None
     geo = t.get("geo")
@@ -304,15 +318,14 @@ def _tweet(r: Records, t, ctx: _Ctx) -> list:
         if pl:
             place = text(pl.get("full_name"))
             if lat is None or lon is None:
-                lat, lon = _centroid(seq(obj(pl.get("geo")).get("bbox")))
-        if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            lat = lon = None
+                lat, lon = centroid(seq(obj(pl.get("geo")).get("bbox")))
+        lat, lon = valid_point(lat, lon)
 
     pm = obj(t.get("public_metrics"))
     handle = ctx.handles.get(author_id) if author_id else None
     r.post(uid=uid, platform=PLATFORM, native_id=tid, account_uid=account, created_at=created,
            text=body, language=text(t.get("lang")),
-           url=f"https://x.com/{handle or 'i'}/status/{tid}",
+           url=post_url(handle, tid),
            reply_to=reply_to, repost_of=repost_of, quote_of=quote_of,
            conversation=P + conv if (conv := text(t.get("conversation_id"))) else None,
            lat=lat, lon=lon, place=place,
@@ -328,14 +341,11 @@ def _tweet(r: Records, t, ctx: _Ctx) -> list:
     if repost_of and repost_target is None and first_mentioned and body and body.startswith("RT @"):
         repost_target = P + first_mentioned  # "RT @author:" names the original's author
     if reply_to or irt:
-        r.interaction("reply", account, target=reply_target, post=uid, target_post=reply_to,
-                      at=created, platform=PLATFORM)
+        act(r, "reply", account, uid, target=reply_target, target_post=reply_to, at=created)
     if repost_of:
-        r.interaction("repost", account, target=repost_target, post=uid, target_post=repost_of,
-                      at=created, platform=PLATFORM)
+        act(r, "repost", account, uid, target=repost_target, target_post=repost_of, at=created)
     if quote_of:
-        r.interaction("quote", account, target=quote_target, post=uid, target_post=quote_of,
-                      at=created, platform=PLATFORM)
+        act(r, "quote", account, uid, target=quote_target, target_post=quote_of, at=created)
 
     att = t.get("attachments")
     if att:
@@ -369,7 +379,7 @@ def _entities(r: Records, uid: str, ents: dict, account: str | None, created, re
         if "name" in m:  # flat form: the mentioned user's profile is merged in
             mid = _user(r, m, ctx) or mid
         elif mid:
-            _stub(r, mid, name)
+            stub(r, mid, name)
         mid = mid or ctx.by_name.get(name.lower())
         if i == 0:
             first = mid
@@ -405,19 +415,6 @@ def _media(r: Records, key: str, m: dict, post: str) -> None:
             height=integer(m.get("height")))
 
 
-def _centroid(bbox: list) -> tuple[float | None, float | None]:
-    """Middle of a place's [west, south, east, north] box, across the antimeridian too."""
-    if len(bbox) != 4:
-        return None, None
-    w, s, e, n = (number(v) for v in bbox)
-    if w is None or s is None or e is None or n is None:
-        return None, None
-    if w > e:
-        e += 360
-    lon = (w + e) / 2
-    return (s + n) / 2, lon - 360 if lon > 180 else lon
-
-
 def _tombstone(r: Records, e: dict) -> None:
     kind = text(e.get("type")) or ""
     if text(e.get("title")) not in GONE_TITLES and not kind.endswith(GONE_TYPES):
@@ -436,23 +433,21 @@ def _listing(r: Records, owner: str, relation: str, users: list, tweets: list,
              ctx: _Ctx) -> None:
     """twarc records the request URL: users/<id>/followers means each listed user follows <id>."""
     if relation == "liked_tweets":
-        liker = _stub(r, owner)
+        liker = stub(r, owner)
         for t in tweets:
             tid = text(t.get("id"))
             aid = ctx.authors.get(tid) if tid else None
             if tid:
-                r.interaction("like", liker, target=P + aid if aid else None,
-                              target_post=P + tid, platform=PLATFORM)
+                like(r, liker, P + tid, P + aid if aid else None)
         return
     if relation == "liking_users":
         aid = ctx.authors.get(owner)
         for u in users:
             nid = text(u.get("id"))
             if nid:
-                r.interaction("like", P + nid, target=P + aid if aid else None,
-                              target_post=P + owner, platform=PLATFORM)
+                like(r, P + nid, P + owner, P + aid if aid else None)
         return
-    other = _stub(r, owner)
+    other = stub(r, owner)
     for u in users:
         nid = text(u.get("id"))
         if nid:
