@@ -7,15 +7,30 @@ formats, streamed (memory stays flat however many posts are asked for):
   mastodon/statuses-YYYY-MM-DD.jsonl   Mastodon API Status entities, one per line
   bluesky/jetstream-YYYY-MM-DD.jsonl   Bluesky Jetstream v1 events (identity, profile, posts,
                                        reposts, likes, follows)
+  telegram/<chat>/result.json          Telegram Desktop single-chat exports (current format:
+                                       date_unixtime, text_entities, "user<id>" ids), one per
+                                       chat: a news channel, the campaign's source and relay
+                                       channels, a person's channel and a public group; photos
+                                       in telegram/<chat>/photos/. A chat export is one JSON
+                                       document, read whole at import: past TG_CAP (20,000)
+                                       messages a chat goes on in <chat>-part2/result.json
+  reddit/RS_YYYY-MM.ndjson             Pushshift / Arctic Shift monthly dumps: submissions (RS)
+  reddit/RC_YYYY-MM.ndjson             and comments (RC), one object per line, keys sorted
   media/                               the image files the posts and profiles point at, and
                                        media/index.json (path, sha256, Bluesky blob CID, size)
-  ground_truth.json                    what was planted: bots, a coordinated campaign, people
-                                       with accounts on two platforms, an image that spreads and
-                                       mutates, a geotagged event burst; described inside
+  ground_truth.json                    what was planted: bots, a coordinated campaign on four
+                                       platforms, people with accounts on two platforms, an
+                                       image that spreads and mutates, a geotagged event burst,
+                                       Reddit's deleted and removed items; described inside
   manifest.json                        arguments and the counts of every file
 
-Every invented host is a reserved example domain (.example, example.org, example.com). The same
-arguments give byte-identical output; nothing depends on the wall clock.
+`posts` is the total over the five platforms: Telegram and Reddit get a tenth each (SHARE), the
+rest goes to Twitter, Mastodon and Bluesky. Telegram's `date` fields are the exporting computer's
+local time (TG_EXPORT_TZ, UTC+1), as a real export's are.
+
+Every invented host is a reserved example domain (.example, example.org, example.com); the only
+real hosts are the platforms' own (twitter.com, t.co, www.reddit.com, t.me). The same arguments
+give byte-identical output; nothing depends on the wall clock.
 """
 
 from __future__ import annotations
@@ -23,8 +38,10 @@ from __future__ import annotations
 import bisect
 import hashlib
 import io
+import json
 import math
 import random
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
@@ -36,11 +53,12 @@ from PIL.TiffImagePlugin import IFDRational
 
 from socmint.errors import SocmintError
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_START = datetime(2026, 3, 2, tzinfo=timezone.utc)
 
-TW, MA, BS = 0, 1, 2
-PLATFORMS = ("twitter", "mastodon", "bluesky")
+TW, MA, BS, TG, RD = 0, 1, 2, 3, 4
+PLATFORMS = ("twitter", "mastodon", "bluesky", "telegram", "reddit")
+SHARE = {TG: 0.10, RD: 0.10}  # share of `posts` on Telegram and Reddit; the rest on TW/MA/BS
 HOUR = 3_600_000
 DAY = 86_400_000
 TWITTER_EPOCH = 1_288_834_974_657
@@ -56,6 +74,8 @@ LANG_MIX = {  # per platform: share of accounts writing mainly in each language
     TW: (0.70, 0.08, 0.10, 0.12),
     MA: (0.55, 0.25, 0.12, 0.08),
     BS: (0.80, 0.07, 0.07, 0.06),
+    TG: (0.62, 0.14, 0.09, 0.15),
+    RD: (0.82, 0.09, 0.05, 0.04),
 }
 TZ_MIX = {  # UTC offset (hours, fixed: no daylight saving) by language
     "en": ((-8, 0.15), (-6, 0.10), (-5, 0.30), (0, 0.30), (1, 0.05), (10, 0.10)),
@@ -350,7 +370,17 @@ PERSONAS = (
          {"platform": MA, "handle": "jonasbrandt", "server": "social.example",
           "name": "Jonas Brandt 🦀",
           "bio": "Rust, Datenschutz, open source. Hamburg. Also on X as @jbrandt_dev"})},
+    # Reddit has no bio or avatar in a dump and a Telegram export has neither: the links are the
+    # related names, her flair and posts naming the channel, shared phrasing and cross-posts
+    {"key": "sanne", "name": "Sanne de Vries", "tz": 1, "lang": "en", "city": "Amsterdam",
+     "avatar": False,
+     "accounts": (
+         {"platform": RD, "handle": "sanne_transit", "name": "sanne_transit",
+          "bio": "Amsterdam | t.me/sannetransit"},
+         {"platform": TG, "handle": "sannetransit", "name": "Sanne's Transit Notes",
+          "bio": "Sanne de Vries"})},
 )
+SANNE = next(p for p in PERSONAS if p["key"] == "sanne")
 DECOY = {"key": "marta_decoy", "name": "Marta Kovacs", "tz": -5, "lang": "en", "city": "Toronto",
          "platform": MA, "handle": "martakovacs", "server": "toot.example.org",
          "display": "Marta Kovacs",
@@ -369,6 +399,14 @@ PERSONA_TEXTS = {
               "Spent the evening profiling allocations. {x}", "Hamburger Regen, Kaffee, Compiler.",
               "Open source maintainers need funding, not stars. — J.", "cargo build, coffee, wait",
               "imo the best code is the code you delete. {x}"),
+    "sanne": ("Tram 26 delayed again, third time this week. {x}",
+              "Night trains to Vienna are back on the timetable. {x}",
+              "Counted 41 cargo bikes on the Weesperstraat this morning. {x}",
+              "Ferry behind Centraal is free and still the best commute in town. {x}",
+              "Why do station lifts break exactly when you carry a bike? {x}",
+              "New bike parking under the IJ opened today, 7000 spaces. {x}",
+              "Ridership numbers for the Noord/Zuidlijn are out. {x}",
+              "Rain, headwind, still faster than the car. {x}"),
     "marta_decoy": ("Tomato seedlings are up! So excited!", "Made pierogi with my mum today!",
                     "Recipe: roasted squash soup, perfect for this weather!",
                     "Garden planning for spring has begun!", "Sourdough attempt number 5!",
@@ -376,9 +414,65 @@ PERSONA_TEXTS = {
 }
 PERSONA_FILL = {"marta": ("worth it", "no regrets", "love this city", "still learning"),
                 "jonas": ("details inside", "thread below", "more soon", "long read"),
+                "sanne": ("tl;dr: fix the basics first", "tl;dr: more trains, fewer excuses",
+                          "tl;dr: the data says yes", "tl;dr: build the lanes"),
                 "marta_decoy": ("",)}
 PERSONA_TAGS = {"marta": ("Cycling", "FilmPhotography", "Zagreb"),
-                "jonas": ("rustlang", "Privacy", "OpenSource"), "marta_decoy": ("Cooking",)}
+                "jonas": ("rustlang", "Privacy", "OpenSource"), "marta_decoy": ("Cooking",),
+                "sanne": ("Transit", "Amsterdam", "NightTrain")}
+
+# Telegram: what the analyst exported with Telegram Desktop (one single-chat export per chat)
+TG_EXPORT_TZ = 1  # the exporting machine's clock: `date` fields are its local time (UTC+1)
+TG_CHANNELS = (  # key, title, public username, role
+    ("news", "The Daily Brief", "dailybrief_news", "ordinary"),
+    ("source", "Grid Truth ⚡", "gridtruth", "campaign"),  # the campaign's source channel
+    ("relay", "Bills Alert UK", "billsalertuk", "campaign"),  # created in the period; forwards
+)
+TG_GROUP = ("Open City Forum", "opencityforum")  # a public supergroup: chat, replies, mentions
+TG_EDITORS = ("M. Keller", "J. Okafor", "L. Moreau", "R. Ahmed")
+TG_SOURCE_TEXTS = (
+    "Leaked figures: the grid levy goes up again in April.",
+    "Energy firms booked record profits while you paid the grid levy.",
+    "Pensioners are choosing between heating and eating. The grid levy did this.",
+    "The regulator knew. Read the internal memo.",
+    "Your bill, explained: 31% of it is now levies.",
+    "Another supplier collapses. Guess who pays.",
+)
+TG_NEWS_LINES = ("Our reporters in {c} on {t}.", "What we know so far about {t}.",
+                 "{T}: the latest from {c}.", "Reactions are coming in on {t}.",
+                 "A quick explainer on {t}.", "Key numbers on {t}, in one chart.",
+                 "{T} is on the agenda again in {c}.")
+TG_SANNE = next(a["handle"] for a in SANNE["accounts"] if a["platform"] == TG)  # her channel
+
+# Reddit: monthly Pushshift / Arctic Shift dump files (RS_ submissions, RC_ comments)
+SUBREDDITS = (  # name, topic key (None: general), language, subscribers
+    ("ClimatePolicyTalk", "climate", "en", 48_210), ("CityTransit", "transit", "en", 131_904),
+    ("RentersTalk", "housing", "en", 86_377), ("FootballChatter", "football", "en", 402_118),
+    ("ElectionWatch2026", "elections", "en", 57_640), ("LocalAIHelp", "ai", "en", 95_002),
+    ("NewMusicThreads", "music", "en", 66_480), ("HomeCookingClub", "cooking", "en", 250_331),
+    ("UrbanCycling", "cycling", "en", 74_912), ("FilmShooters", "photography", "en", 118_045),
+    ("IndieGameTalk", "gaming", "en", 203_777), ("ScienceDigest", "science", "en", 311_450),
+    ("LaunchWatch", "space", "en", 88_019), ("PublicHealthTalk", "health", "en", 39_870),
+    ("BookClubOnline", "books", "en", 142_603), ("FestivalCinema", "film", "en", 51_220),
+    ("EconomyTalk", "economy", "en", 176_334), ("EnergyBillsUK", "energy", "en", 23_415),
+    ("PrivacyMatters", "privacy", "en", 97_560), ("NightTrainTravel", "travel", "en", 44_180),
+    ("WeatherNerds", "weather", "en", 28_944), ("OpenSourceNews", "tech", "en", 120_786),
+    ("TeachersLounge", "education", "en", 69_301), ("MuseumLovers", "art", "en", 35_712),
+    ("CostOfLivingUK", None, "en", 61_088), ("UKPoliticsChat", None, "en", 154_233),
+    ("de_Alltag", None, "de", 212_004), ("france_discussions", None, "fr", 98_655),
+    ("charla_es", None, "es", 73_410),
+)
+RD_CAMPAIGN_SUBS = ("EnergyBillsUK", "CostOfLivingUK", "UKPoliticsChat")
+RD_WORDS = (("Quiet", "Brave", "Lazy", "Odd", "Witty", "Calm", "Rusty", "Sunny", "Grumpy", "Salty",
+             "Fuzzy", "Bright", "Dusty", "Jolly", "Noble", "Spare"),
+            ("Lantern", "Pickle", "Otter", "Badger", "Teapot", "Comet", "Walrus", "Biscuit",
+             "Falcon", "Muffin", "Pebble", "Kettle", "Robin", "Noodle", "Cactus", "Mango"))
+RD_LINK_TITLES = ("{h}", "{h}", "{h}", "{h} (via {d})", "Interesting read: {h}", "{h} - thoughts?")
+# id counters: (base36 value at T0, per-day growth) fitted to real ids (t3_1afwvv8 and
+# t1_kod0bkd were created 2024-02-01)
+RD_T0 = 1_706_745_600
+RD_T3 = (2_808_172_628, 1_450_000)
+RD_T1 = (45_008_684_941, 7_200_000)
 
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
 _B32S = "234567abcdefghijklmnopqrstuvwxyz"
@@ -454,6 +548,117 @@ def _display(url: str) -> str:
 def _esc(s: str) -> str:
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+def _b36(n: int) -> str:
+    out = []
+    while True:
+        n, r = divmod(n, 36)
+        out.append(_B36[r])
+        if not n:
+            return "".join(reversed(out))
+
+
+def _local(sec: int, offset_h: int) -> str:
+    """Epoch seconds as a clock at a fixed UTC offset shows them: 2026-03-02T14:05:09."""
+    day, r = divmod(sec + offset_h * 3600, 86_400)
+    return f"{_date(day)}T{r // 3600:02d}:{r % 3600 // 60:02d}:{r % 60:02d}"
+
+
+def _tg_json(obj) -> bytes:
+    """One message as Telegram Desktop writes it inside `messages`: one space per level.
+
+    orjson indents by two; a string never holds a raw newline, so every run of spaces after
+    one is indentation: halve it (deepest first, through a marker byte orjson never writes
+    raw), then indent the whole message by two levels."""
+    raw = orjson.dumps(obj, option=orjson.OPT_INDENT_2)
+    for depth in range(6, 0, -1):
+        raw = raw.replace(b"\n" + b"  " * depth, b"\n" + b"\x01" * depth)
+    if b"\n  " in raw:  # pragma: no cover - messages are never nested this deep
+        raise AssertionError("Telegram message nested deeper than expected")
+    return b"  " + raw.replace(b"\x01", b" ").replace(b"\n", b"\n  ")
+
+
+def _tg_text(parts) -> tuple:
+    """Telegram's `text` (a string, or a list of strings and entity objects) and
+    `text_entities` (every part as an object, plain text as type "plain") from
+    (type, text, extra) parts; extra is the href of a text_link, the user id of a mention_name."""
+    merged: list = []
+    for part in parts:
+        if not part[1]:
+            continue
+        if part[0] == "plain" and merged and merged[-1][0] == "plain":
+            merged[-1] = ("plain", merged[-1][1] + part[1], None)
+        else:
+            merged.append(part)
+    if not merged:
+        return "", []
+    ents, arr = [], []
+    for typ, txt, extra in merged:
+        e = {"type": typ, "text": txt}
+        if typ == "text_link":
+            e["href"] = extra
+        elif typ == "mention_name":
+            e["user_id"] = extra
+        ents.append(e)
+        arr.append(txt if typ == "plain" else e)
+    if len(merged) == 1 and merged[0][0] == "plain":
+        return merged[0][1], ents
+    return arr, ents
+
+
+def _resc(s: str) -> str:
+    """Reddit's escaping of titles, self text and comment bodies."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _slug(title: str) -> str:
+    """The title part of a Reddit permalink: lower case words joined by _, about 50 chars."""
+    words = re.sub(r"[^a-z0-9]+", " ", title.lower()).split()
+    out = ""
+    for w in words:
+        if len(out) + len(w) + 1 > 50:
+            break
+        out = f"{out}_{w}" if out else w
+    return out or "_"
+
+
+def _reddit_templates() -> tuple[dict, dict]:
+    """The fields every submission and comment line carries, as in 2024 Arctic Shift dumps."""
+    common = {
+        "all_awardings": [], "approved_at_utc": None, "approved_by": None, "archived": False,
+        "author_flair_background_color": None, "author_flair_css_class": None,
+        "author_flair_richtext": [], "author_flair_template_id": None, "author_flair_text": None,
+        "author_flair_text_color": None, "author_flair_type": "text", "author_is_blocked": False,
+        "author_patreon_flair": False, "author_premium": False, "awarders": [],
+        "banned_at_utc": None, "banned_by": None, "can_gild": False, "can_mod_post": False,
+        "distinguished": None, "downs": 0, "edited": False, "gilded": 0, "gildings": {},
+        "likes": None, "locked": False, "mod_note": None, "mod_reason_by": None,
+        "mod_reason_title": None, "mod_reports": [], "no_follow": True, "num_reports": 0,
+        "removal_reason": None, "report_reasons": [], "saved": False, "send_replies": True,
+        "stickied": False, "subreddit_type": "public", "top_awarded_type": None,
+        "total_awards_received": 0, "treatment_tags": [], "user_reports": []}
+    sub = dict(common, **{
+        "allow_live_comments": False, "category": None, "clicked": False,
+        "content_categories": None, "contest_mode": False, "discussion_type": None,
+        "hidden": False, "hide_score": False, "is_created_from_ads_ui": False,
+        "is_crosspostable": True, "is_meta": False, "is_original_content": False,
+        "is_reddit_media_domain": False, "is_robot_indexable": True, "is_video": False,
+        "link_flair_background_color": "", "link_flair_css_class": None,
+        "link_flair_richtext": [], "link_flair_text": None, "link_flair_text_color": "dark",
+        "link_flair_type": "text", "media": None, "media_embed": {}, "media_only": False,
+        "num_crossposts": 0, "over_18": False, "parent_whitelist_status": "all_ads",
+        "pinned": False, "pwls": 6, "quarantine": False, "removed_by": None,
+        "removed_by_category": None, "secure_media": None, "secure_media_embed": {},
+        "spoiler": False, "suggested_sort": None, "thumbnail_height": None,
+        "thumbnail_width": None, "view_count": None, "visited": False,
+        "whitelist_status": "all_ads", "wls": 6})
+    com = dict(common, **{
+        "associated_award": None, "collapsed": False, "collapsed_because_crowd_control": None,
+        "collapsed_reason": None, "collapsed_reason_code": None, "comment_type": None,
+        "controversiality": 0, "replies": "", "score_hidden": False,
+        "unrepliable_reason": None})
+    return sub, com
 
 
 def _cum(weights) -> list[float]:
@@ -673,6 +878,93 @@ class _DayFiles:
             self.fh = None
 
 
+class _TgChat:
+    """One chat's Telegram Desktop export (result.json), written message by message.
+
+    A chat export is one JSON document, read whole at import; past `cap` messages the chat goes
+    on in a new export folder, <folder>-part2/, as an analyst exporting by date range gets."""
+
+    def __init__(self, root: Path, folder: str, name: str, ctype: str, chat_id: int,
+                 first_id: int, cap: int):
+        self.root, self.folder, self.name, self.type, self.id = root, folder, name, ctype, chat_id
+        self.next_id = first_id
+        self.cap = cap
+        self.part = 0
+        self.fh = None
+        self.cur: dict | None = None
+        self.sub = ""
+        self.files: dict[str, dict] = {}
+        self.photo_n = 0
+        self.recent: list = []  # (message id, account idx, parts) of the last messages
+
+    def room(self) -> str:
+        """Make sure the current file takes one more message; return its export folder."""
+        if self.fh is None or self.cur["messages"] + self.cur["service"] >= self.cap:
+            self.close()
+            self.part += 1
+            self.sub = self.folder if self.part == 1 else f"{self.folder}-part{self.part}"
+            rel = f"telegram/{self.sub}/result.json"
+            (self.root / "telegram" / self.sub).mkdir(parents=True, exist_ok=True)
+            self.fh = open(self.root / rel, "wb", buffering=1 << 20)  # noqa: SIM115
+            self.fh.write(b'{\n "name": ' + orjson.dumps(self.name) + b',\n "type": "'
+                          + self.type.encode() + b'",\n "id": ' + str(self.id).encode()
+                          + b',\n "messages": [')
+            self.first = True
+            self.cur = self.files[rel] = {
+                "platform": "telegram", "format": "telegram.desktop_export (JSON document, "
+                "single chat)", "chat": self.name, "chat_type": self.type, "chat_id": self.id,
+                "messages": 0, "service": 0, "photos": 0,
+                "exporter_utc_offset_hours": TG_EXPORT_TZ}
+        return self.sub
+
+    def take_id(self, gap: bool) -> int:
+        mid = self.next_id
+        self.next_id += 2 if gap else 1  # a deleted message leaves a hole in the ids
+        return mid
+
+    def write(self, msg: dict):
+        self.room()
+        self.fh.write((b"\n" if self.first else b",\n") + _tg_json(msg))
+        self.first = False
+        self.cur["service" if msg["type"] == "service" else "messages"] += 1
+
+    def close(self):
+        if self.fh is not None:
+            self.fh.write(b"\n ]\n}\n")
+            self.fh.close()
+            self.fh = None
+
+
+class _MonthFiles:
+    """Reddit dump files: one per kind (RS_ submissions, RC_ comments) and UTC month."""
+
+    def __init__(self, root: Path, stem: str, fmt: str, counter: str):
+        self.root, self.stem, self.fmt, self.counter = root, stem, fmt, counter
+        (root / "reddit").mkdir(parents=True, exist_ok=True)
+        self.month = None
+        self.fh = None
+        self.cur: dict | None = None
+        self.files: dict[str, dict] = {}
+
+    def write(self, t: int, line: bytes):
+        month = _date(t // DAY)[:7]
+        if month != self.month:
+            self.close()
+            self.month = month
+            rel = f"reddit/{self.stem}_{month}.ndjson"
+            self.fh = open(self.root / rel, "wb", buffering=1 << 20)  # noqa: SIM115
+            self.cur = self.files[rel] = {"platform": "reddit", "format": self.fmt, "lines": 0,
+                                          self.counter: 0}
+        self.fh.write(line)
+        self.cur["lines"] += 1
+        self.cur[self.counter] += 1
+
+    def close(self):
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+
+
 class _Ring:
     """The most recent posts of a platform that others may reply to or repost (bounded)."""
 
@@ -708,7 +1000,7 @@ class Account:
     __slots__ = ("idx", "platform", "role", "lang", "tz", "handle", "name", "bio", "uid", "native",
                  "followers", "following", "posts_count", "created_ms", "avatar", "weight",
                  "server", "topics", "location", "city", "url", "verified", "frag", "source",
-                 "persona")
+                 "persona", "channel")
 
     def __init__(self, idx: int, platform: int, role: str):
         self.idx, self.platform, self.role = idx, platform, role
@@ -718,6 +1010,7 @@ class Account:
         self.avatar = None  # index into the media catalogue, or None for the default avatar
         self.frag = None
         self.persona = None
+        self.channel = None  # Telegram: the key of the chat this channel account owns
         self.city = None
         self.source = "Twitter Web App"
 
@@ -733,10 +1026,13 @@ def generate(out_dir: Path, *, accounts: int = 5000, posts: int = 100_000, seed:
              media_url_base: str | None = None) -> dict:
     """Write the scenario into `out_dir` (which must be empty or absent); return the summary.
 
-    `posts` counts every tweet (retweets included), every Mastodon status (reblogs included)
-    and every Bluesky post or repost record; likes, follows and profile/identity events come on
-    top. `media_url_base` is the prefix of the URLs pointing at media files (default: the
-    absolute file:// URI of out_dir/media/). `progress(n)` is called with the posts written.
+    `posts` counts every tweet (retweets included), every Mastodon status (reblogs included),
+    every Bluesky post or repost record, every Telegram message (forwards included) and every
+    Reddit submission or comment; Telegram and Reddit get SHARE of them (10% each), the other
+    three the rest. Bluesky likes, follows and profile/identity events and Telegram service
+    messages come on top. `media_url_base` is the prefix of the URLs pointing at media files
+    (default: the absolute file:// URI of out_dir/media/). `progress(n)` is called with the
+    posts written.
     """
     return _Scenario(Path(out_dir), accounts=accounts, posts=posts, seed=seed, start=start,
                      days=days, media=media, progress=progress,
@@ -745,6 +1041,8 @@ def generate(out_dir: Path, *, accounts: int = 5000, posts: int = 100_000, seed:
 
 class _Scenario:
     RING = 2000
+    TG_CAP = 20_000  # messages per Telegram export file; a longer chat goes on in <chat>-part2/
+    RD_OPEN = 3000  # Reddit submissions still taking comments (bounded)
 
     def __init__(self, out: Path, *, accounts, posts, seed, start, days, media, progress,
                  media_url_base):
@@ -771,13 +1069,13 @@ class _Scenario:
         self.np = np.random.default_rng(seed)
         self.rnd = self.rng.random
         self.accounts: list[Account] = []
-        self.by_platform: dict[int, list[int]] = {TW: [], MA: [], BS: []}
+        self.by_platform: dict[int, list[int]] = {TW: [], MA: [], BS: [], TG: [], RD: []}
         self.media_files: list[dict] = []
         self.tw_seq = 0
         self.ma_seq = 0
         self.bs_seq = 0
         self.written = 0
-        self.counts = {"twitter": 0, "mastodon": 0, "bluesky": 0}
+        self.counts = {p: 0 for p in PLATFORMS}
         self.kinds = {p: {} for p in PLATFORMS}
         self.rings = {TW: _Ring(self.RING), MA: _Ring(self.RING), BS: _Ring(self.RING)}
         self.truth: dict = {}
@@ -817,17 +1115,21 @@ class _Scenario:
         rng = self.rng
         n = self.n_accounts
         n_bots = max(6, round(n * 0.008))
-        n_camp = max(8, round(n * 0.005))
+        n_camp = max(8, round(n * 0.005))  # on Twitter and Bluesky
+        n_camp_tg = max(2, round(n * 0.001))  # Telegram users in the group
+        n_camp_rd = max(3, round(n * 0.0015))
         n_pers = sum(len(p["accounts"]) for p in PERSONAS) + 1
-        n_ord = n - n_bots - n_camp - n_pers
-        plats = [TW] * round(n_ord * 0.5) + [MA] * round(n_ord * 0.3)
-        plats += [BS] * (n_ord - len(plats))
+        n_ord = n - n_bots - n_camp - n_camp_tg - n_camp_rd - len(TG_CHANNELS) - n_pers
+        plats = ([TW] * round(n_ord * 0.42) + [MA] * round(n_ord * 0.25)
+                 + [BS] * round(n_ord * 0.16) + [RD] * round(n_ord * 0.11))
+        plats += [TG] * (n_ord - len(plats))
         rng.shuffle(plats)
         specs = [(p, "ordinary") for p in plats]
         n_bot_bs = max(1, round(n_bots * 0.25))
         specs += [(BS if i < n_bot_bs else TW, "bot") for i in range(n_bots)]
         n_camp_bs = max(2, round(n_camp * 0.2))
         specs += [(BS if i < n_camp_bs else TW, "campaign") for i in range(n_camp)]
+        specs += [(TG, "campaign")] * n_camp_tg + [(RD, "campaign")] * n_camp_rd
         rng.shuffle(specs)
         self.handles: set[str] = set()
         camp_created = self.start - int(rng.uniform(200, 260)) * DAY
@@ -845,6 +1147,13 @@ class _Scenario:
                                       "server": DECOY["server"], "name": DECOY["display"],
                                       "bio": DECOY["bio"]})
         self.accounts.append(a)
+        self.channels: dict[str, int] = {}
+        tg_users = sum(a.weight for a in self.accounts if a.platform == TG and a.persona is None)
+        for key, title, uname, role in TG_CHANNELS:
+            a = Account(len(self.accounts), TG, role)
+            self._fill_channel(a, key, title, uname, tg_users)
+            self.accounts.append(a)
+            self.channels[key] = a.idx
         for a in self.accounts:
             self.by_platform[a.platform].append(a.idx)
             a.uid = self._account_uid(a)
@@ -861,7 +1170,29 @@ class _Scenario:
             return f"twitter:{a.native}"
         if a.platform == MA:
             return f"mastodon:{a.handle.lower()}@{a.server}"
-        return f"bluesky:{a.native}"
+        if a.platform == RD:  # usernames are unique, case-insensitive and never change
+            return f"reddit:u/{a.handle.lower()}"
+        return f"{PLATFORMS[a.platform]}:{a.native}"  # a Bluesky DID; Telegram user<id> or
+        # channel<id>, as from_id writes it
+
+    def _fill_channel(self, a: Account, key: str, title: str, uname: str, tg_users: float):
+        """A Telegram channel: an account that owns a chat; it posts, and people forward."""
+        rng = self.rng
+        a.channel, a.name, a.handle, a.bio = key, title, uname, ""
+        self.handles.add(uname)
+        a.lang, a.tz, a.city, a.location = "en", 0, None, ""
+        a.topics = tuple(range(len(TOPICS)))
+        # share of the Telegram posts: the news channel about a third, the campaign's few
+        a.weight = tg_users * {"news": 0.5, "source": 0.1, "relay": 0.06}[key]
+        a.created_ms = self.start - rng.randint(400, 1500) * DAY
+        if key == "source":
+            a.created_ms = self.start - rng.randint(200, 260) * DAY
+        elif key == "relay":  # new: created in the period, just before the first wave
+            a.created_ms = self.start + 2 * 60_000
+        a.followers = rng.randint(2000, 60000) if key == "news" else rng.randint(300, 4000)
+        a.following = 0
+        a.posts_count = 0
+        a.native = f"channel{rng.randint(1_100_000_000, 2_450_000_000)}"
 
     def _unique(self, base: str, limit: int) -> str:
         h = base[:limit]
@@ -892,6 +1223,14 @@ class _Scenario:
             return self._unique(base, 15)
         if plat == MA:
             return self._unique(base.lower(), 30)
+        if plat == TG:  # a Telegram username is optional; many people have none
+            return "" if rng.random() < 0.35 else self._unique(base.lower(), 32)
+        if plat == RD:  # about half keep the name Reddit suggested at sign-up
+            if rng.random() < 0.5:
+                adj, noun = rng.choice(RD_WORDS[0]), rng.choice(RD_WORDS[1])
+                sep = rng.choice(("_", "-", "_"))
+                base = f"{adj}{sep}{noun}{sep if rng.random() < 0.5 else ''}{rng.randint(1, 9999)}"
+            return self._unique(base, 20)
         h = self._unique(base.lower().replace("_", ""), 40)
         if rng.random() < 0.05:
             return h + ".example"
@@ -906,6 +1245,12 @@ class _Scenario:
                 a.native = str(rng.randint(10_000, 200_000_000))
         elif a.platform == MA:
             a.native = str((a.created_ms << 16) | rng.getrandbits(16))
+        elif a.platform == TG:
+            a.native = f"user{rng.randint(100_000_000, 7_999_999_999)}"
+        elif a.platform == RD:
+            year = datetime.fromtimestamp(a.created_ms / 1000, tz=timezone.utc).year
+            width = 5 if year < 2012 else 6 if year < 2016 else 8 if year < 2022 else 9
+            a.native = "t2_" + _b36(rng.randrange(36 ** (width - 1), 36 ** width))
         else:
             a.native = "did:plc:" + _enc(rng.getrandbits(120), _B32, 24)
 
@@ -942,7 +1287,8 @@ class _Scenario:
             a.bio = "" if rng.random() < 0.25 else ". ".join(parts) + (
                 " " + rng.choice(EMOJI) if rng.random() < 0.3 else "")
             a.weight = float(npr.lognormal(0.0, 1.25))
-            base = {TW: (2009, 2025), MA: (2017, 2025), BS: (2023, 2025)}[plat]
+            base = {TW: (2009, 2025), MA: (2017, 2025), BS: (2023, 2025), TG: (2015, 2025),
+                    RD: (2008, 2025)}[plat]
             y = rng.randint(*base)
             a.created_ms = int(datetime(y, rng.randint(1, 12), rng.randint(1, 28),
                                         tzinfo=timezone.utc).timestamp() * 1000)
@@ -987,7 +1333,7 @@ class _Scenario:
         a.name, a.bio = spec["name"], spec["bio"]
         a.server = spec.get("server", "")
         a.weight = 0.0
-        a.topics = (8, 9) if p["key"] == "marta" else (18, 21) if p["key"] == "jonas" else (7,)
+        a.topics = {"marta": (8, 9), "jonas": (18, 21), "sanne": (1, 8)}.get(p["key"], (7,))
         a.created_ms = int(datetime(rng.randint(2012, 2023), rng.randint(1, 12), rng.randint(1, 28),
                                     tzinfo=timezone.utc).timestamp() * 1000)
         if a.platform == BS:
@@ -999,6 +1345,9 @@ class _Scenario:
         a.location = f"{a.city[0]}, {COUNTRIES[a.city[2]]}"
         a.source = "Twitter for iPhone" if p["key"] == "marta" else "Twitter Web App"
         self._new_ids(a)
+        if a.platform == TG:  # her channel, signed with her name
+            a.channel = "persona"
+            a.native = f"channel{rng.randint(1_100_000_000, 2_450_000_000)}"
 
     # ---------------------------------------------------------------- media
 
@@ -1062,10 +1411,12 @@ class _Scenario:
         for a in self.accounts:
             if a.role == "bot":
                 a.avatar = rng.choice(stock) if rng.random() < 0.3 else None
-            elif a.persona is None and rng.random() < 0.9:
+            elif a.persona is None and a.platform in (TW, MA, BS) and rng.random() < 0.9:
                 a.avatar = self._save_media(Image.fromarray(_identicon(npr), "RGB"), "avatars",
                                             "PNG")
         for p in PERSONAS:
+            if p.get("avatar") is False:
+                continue
             mid = self._save_media(_render_portrait(npr), "avatars", "JPEG", quality=87)
             for a in self.accounts:
                 if a.persona == p["key"]:
@@ -1154,6 +1505,7 @@ class _Scenario:
         dom_w = _cum([w for _, w in NEWS_DOMAINS])
         self.articles: list[str] = []
         self.titles: dict[str, str] = {}
+        self.article_topic: dict[str, int] = {}
         for _ in range(max(200, min(3000, self.n_posts // 50))):
             ti = self._pick_cum(range(len(TOPICS)), self.topic_w)
             title = rng.choice(HEADLINES).format(t=TOPICS[ti][1], c=rng.choice(CITIES)[0])
@@ -1163,6 +1515,7 @@ class _Scenario:
             if url not in self.titles:
                 self.articles.append(url)
                 self.titles[url] = title
+                self.article_topic[url] = ti
         self.article_w = _cum([1 / (i + 1) ** 0.8 for i in range(len(self.articles))])
 
     def _title(self, url: str) -> str:
@@ -1174,12 +1527,13 @@ class _Scenario:
     def _article(self) -> str:
         return self._pick_cum(self.articles, self.article_w)
 
-    def _body(self, a: Account, lang: str, kind: str) -> str:
+    def _body(self, a: Account, lang: str, kind: str, ti: int | None = None) -> str:
         rng = self.rng
-        if rng.random() < 0.7:
-            ti = a.topics[int(rng.random() * len(a.topics))]
-        else:
-            ti = self._pick_cum(range(len(TOPICS)), self.topic_w)
+        if ti is None:  # mostly one of the account's own topics
+            if rng.random() < 0.7:
+                ti = a.topics[int(rng.random() * len(a.topics))]
+            else:
+                ti = self._pick_cum(range(len(TOPICS)), self.topic_w)
         nouns, caps = self.topic_nouns[lang]
         if kind == "reply":
             tpl = rng.choice(REPLIES[lang])
@@ -1693,6 +2047,15 @@ class _Scenario:
             e = self._ma_post(a, t, segs, lang, **kw)
             return "mastodon:" + e[3], e
         kw.pop("geo", None)
+        if a.platform == TG:  # a channel post, or a message in the group
+            image = kw.get("image")
+            chat = self.tg_chats[a.channel or "group"]
+            photo = self._tg_photo(image, raw=True) if image is not None else None
+            uid = self._tg_message(chat, t, a, self._tg_parts(segs), photo=photo,
+                                   kind="post" if a.channel else "message")
+            return uid, None
+        if a.platform == RD:  # pragma: no cover - Reddit items are written by the _rd_ methods
+            raise AssertionError("_post does not write Reddit items")
         e = self._bs_post(a, t, segs, lang, **kw)
         return "bluesky:" + e[0], e
 
@@ -1705,6 +2068,10 @@ class _Scenario:
 
     def _ordinary(self, ai: int, t: int):
         a = self.accounts[ai]
+        if a.platform == TG:
+            return self._tg_ordinary(a, t)
+        if a.platform == RD:
+            return self._rd_ordinary(a, t)
         rnd = self.rnd
         plat = a.platform
         ring = self.rings[plat]
@@ -1769,22 +2136,83 @@ class _Scenario:
         for a in self.accounts:
             roles.setdefault(a.role, []).append(a.idx)
         self.roles = roles
+        self.plan_n: dict = {}  # planned events per platform (TG, RD) or None (no post)
+        self._plan_telegram()
+        self._plan_reddit()
         self._plan_bots()
         self._plan_campaign()
         self._plan_personas()
+        self._plan_sanne()
         if self.media_on:
             self._plan_spread()
         self._plan_geo()
         self.events.sort(key=lambda e: (e[0], e[1]))
-        planted = len(self.events) + self.bot_total
-        self.n_ordinary = self.n_posts - planted
-        if self.n_ordinary < self.n_posts // 4:
+        n_tg, n_rd = round(self.n_posts * SHARE[TG]), round(self.n_posts * SHARE[RD])
+        planted = len(self.events) - sum(self.plan_n.values()) + self.bot_total
+        self.n_ordinary = self.n_posts - n_tg - n_rd - planted
+        self.n_tg_ord = n_tg - self.plan_n.get(TG, 0)
+        self.n_rd_ord = n_rd - self.plan_n.get(RD, 0)
+        if (self.n_ordinary < (self.n_posts - n_tg - n_rd) // 4 or self.n_tg_ord < n_tg // 10
+                or self.n_rd_ord < n_rd // 10):
             raise SocmintError("too few posts for the planted phenomena; raise `posts`")
         del rng
 
     def _ev(self, t: int, handler, *args):
         self._evseq += 1
         self.events.append((t, self._evseq, handler, args))
+
+    def _ev_on(self, plat, t: int, handler, *args):
+        """An event writing one Telegram (TG) or Reddit (RD) post, or none (plat None)."""
+        self._ev(t, handler, *args)
+        self.plan_n[plat] = self.plan_n.get(plat, 0) + 1
+
+    def _plan_telegram(self):
+        """The exported chats, and their service messages (not posts: they come on top)."""
+        rng = self.rng
+        A = self.accounts
+        self.tg_members = [i for i in self.by_platform[TG]
+                           if A[i].channel is None and A[i].role in ("ordinary", "campaign")]
+        self.tg_admin = next(i for i in self.tg_members if A[i].role == "ordinary")
+        self.tg_chats: dict[str, _TgChat] = {}
+        firsts = {"news": rng.randint(8000, 30000), "source": rng.randint(1200, 4000),
+                  "relay": 1, "persona": rng.randint(200, 900)}
+        for a in A:
+            if a.platform == TG and a.channel is not None:
+                self.tg_chats[a.channel] = _TgChat(self.out, a.handle, a.name, "public_channel",
+                                                   int(a.native[7:]), firsts[a.channel],
+                                                   self.TG_CAP)
+        self.tg_chats["group"] = _TgChat(self.out, TG_GROUP[1], TG_GROUP[0], "public_supergroup",
+                                         rng.randint(1_100_000_000, 2_450_000_000),
+                                         rng.randint(50_000, 400_000), self.TG_CAP)
+        self.tg_source_recent: list = []
+        self.tg_photo_cache: dict[int, tuple] = {}
+        self.tg_service = 0
+        relay = A[self.channels["relay"]]
+        self._ev_on(None, relay.created_ms, self._tg_create, relay.idx)
+        for _ in range(max(2, self.days // 2 + len(self.tg_members) // 40)):
+            self._ev_on(None, self._rhythm_time(0), self._tg_invite)
+        for _ in range(max(1, self.days // 3)):
+            self._ev_on(None, self._rhythm_time(0), self._tg_pin, "group")
+        for _ in range(max(1, self.days // 4)):
+            self._ev_on(None, self._rhythm_time(0), self._tg_pin, "news")
+
+    def _plan_reddit(self):
+        self.rd_subs = []
+        for name, topic, lang, subscribers in SUBREDDITS:
+            t5 = "t5_" + _b36(int.from_bytes(hashlib.sha1(name.encode()).digest()[:4], "big")
+                              % (36 ** 6 - 36 ** 4) + 36 ** 4)
+            self.rd_subs.append((name, topic, lang, subscribers, t5))
+        self.rd_by_name = {s[0]: i for i, s in enumerate(self.rd_subs)}
+        keys = [t[0] for t in TOPICS]
+        self.rd_by_topic = {keys.index(s[1]): i for i, s in enumerate(self.rd_subs) if s[1]}
+        self.rd_by_lang = {s[2]: i for i, s in enumerate(self.rd_subs) if s[2] != "en"}
+        self.rd_topic_of = {s[0]: keys.index(s[1]) for s in self.rd_subs if s[1]}
+        self.rd_open: list = []  # submissions still taking comments
+        self.rd_last = {"t3": 0, "t1": 0}
+        self.rd_fates: dict[str, list] = {"removed": [], "deleted": [], "author_deleted": [],
+                                          "deleted_later": []}
+        self.rd_hidden: dict[str, str] = {}  # post uid -> its author, where the dump hides it
+        self.rd_sub_tpl, self.rd_com_tpl = _reddit_templates()
 
     def _plan_bots(self):
         rng = self.rng
@@ -1822,6 +2250,11 @@ class _Scenario:
         members = self.roles["campaign"]
         tw = [i for i in members if self.accounts[i].platform == TW]
         bs = [i for i in members if self.accounts[i].platform == BS]
+        tg_users = [i for i in members if self.accounts[i].platform == TG
+                    and self.accounts[i].channel is None]
+        rd = [i for i in members if self.accounts[i].platform == RD]
+        relay = self.channels["relay"]
+        self.camp_windows = {"twitter": 60, "bluesky": 60, "telegram": 300, "reddit": 300}
         n_waves = max(6, min(4 * self.days, round(self.n_posts / 5000)))
         window = 60
         self.camp_window = window
@@ -1835,7 +2268,7 @@ class _Scenario:
             url = (f"https://{CAMPAIGN_DOMAIN}/articles/{CAMPAIGN_SLUGS[text_i]}-{k + 1}"
                    f"?utm_source=share")
             wave = {"id": k, "at": t0, "text": CAMPAIGN_TEXTS[text_i], "url": url, "tags": tags,
-                    "seed_twitter": None, "seed_bluesky": None, "posts": []}
+                    "seeds": {}, "posts": []}
             self.waves.append(wave)
             lead = tw[k % len(tw)]
             self._ev(t0, self._camp_seed, wave, lead)
@@ -1851,6 +2284,36 @@ class _Scenario:
                 r = rng.random()
                 mode = "repost" if r < 0.45 else "copy" if r < 0.8 else "near_copy"
                 self._ev(t0 + delay * 1000, self._camp_member, wave, m, mode)
+            # Telegram: the source channel posts the wave, the relay channel forwards it within
+            # seconds, members forward it into the group or paste it there within minutes
+            tg_delay = rng.randint(2, 9)
+            self._ev_on(TG, t0 + tg_delay * 1000, self._tg_camp_seed, wave)
+            self._ev_on(TG, t0 + (tg_delay + rng.randint(3, 40)) * 1000, self._tg_camp_member,
+                        wave, relay, "forward")
+            for m in tg_users:
+                if rng.random() < 0.15:
+                    continue
+                r = rng.random()
+                mode = "forward" if r < 0.5 else "copy" if r < 0.8 else "near_copy"
+                self._ev_on(TG, t0 + (tg_delay + rng.randint(45, 280)) * 1000,
+                            self._tg_camp_member, wave, m, mode)
+            # Reddit: one member submits the link, the others submit it to other subreddits or
+            # paste it into the comments of the first, within minutes
+            rd_lead = rd[k % len(rd)]
+            rd_delay = rng.randint(5, 30)
+            seed_sub = RD_CAMPAIGN_SUBS[k % len(RD_CAMPAIGN_SUBS)]
+            acts = []
+            for m in rd:
+                if m == rd_lead or rng.random() < 0.15:
+                    continue
+                how = "comment" if rng.random() < 0.6 else "submission"
+                mode = "copy" if rng.random() < 0.7 else "near_copy"
+                sub = rng.choice([x for x in RD_CAMPAIGN_SUBS if x != seed_sub])
+                acts.append((rd_delay + rng.randint(20, 270), m, mode, how, sub))
+            self._ev_on(RD, t0 + rd_delay * 1000, self._rd_camp_seed, wave, rd_lead, seed_sub,
+                        sum(1 for x in acts if x[3] == "comment"))
+            for delay, m, mode, how, sub in acts:
+                self._ev_on(RD, t0 + delay * 1000, self._rd_camp_member, wave, m, mode, how, sub)
 
     def _plan_personas(self):
         rng = self.rng
@@ -1858,7 +2321,7 @@ class _Scenario:
         self.persona_posts: dict[str, list[str]] = {}
         self.cross_posts: list[dict] = []
         for a in self.accounts:
-            if a.role not in ("persona", "decoy"):
+            if a.role not in ("persona", "decoy") or a.persona == "sanne":
                 continue
             self.persona_posts[a.uid] = []
             is_main = a.persona == "marta" and a.platform == TW
@@ -1926,6 +2389,8 @@ class _Scenario:
             ("crop_resize_recompress_bluesky", 1,
              [{"op": "crop", "box": [20, 15, 252, 189]}, {"op": "resize", "size": [200, 150]},
               {"op": "jpeg", "quality": 40}], BS, 2, (12, 30)),
+            # the news channel posts the cropped copy; Telegram re-encodes what it is sent
+            ("telegram_recompress", 1, [{"op": "jpeg", "quality": 87}], TG, 1, (5, 20)),
         )
         orig_path = self.out / "media" / self.media_files[orig]["path"]
         images = {None: Image.open(orig_path).convert("RGB")}
@@ -1949,6 +2414,10 @@ class _Scenario:
                 self.spread["posts"][mid] = []
                 self.spread["derivatives"].append({"file": mid, "parent": parent_file,
                                                    "transforms": ops, "name": name})
+            if plat == TG:
+                for _ in range(count):
+                    self._ev_on(TG, at(*win), self._spread_post, mid, self.channels["news"])
+                continue
             pool = [x for x in self.by_platform[plat] if self.accounts[x].role == "ordinary"]
             for _ in range(count):
                 self._ev(at(*win), self._spread_post, mid, rng.choice(pool))
@@ -2000,7 +2469,7 @@ class _Scenario:
                 self.geo["photos"].append({"file": photo, "lat": lat, "lon": lon, "taken": taken,
                                            "camera": [make, model]})
             self._ev(t0 + dt, self._geo_post, rng.choice(witnesses), lat, lon, photo)
-        others = [x for x in self.accounts if x.role == "ordinary" and x.platform != TW]
+        others = [x for x in self.accounts if x.role == "ordinary" and x.platform in (MA, BS)]
         for _ in range(n - n_tw):
             dt = min(dur - 1000, int(rng.gammavariate(1.6, dur / 6)))
             self._ev(t0 + dt, self._geo_post, rng.choice(others).idx, None, None, None)
@@ -2011,12 +2480,12 @@ class _Scenario:
         a = self.accounts[ai]
         segs = [("t", wave["text"]), ("u", wave["url"])] + [("h", x) for x in wave["tags"]]
         uid, entry = self._post(a, t, segs, "en")
-        wave["seed_twitter" if a.platform == TW else "seed_bluesky"] = (uid, entry, t)
+        wave["seeds"][a.platform] = (uid, entry, t)
         wave["posts"].append({"post": uid, "account": a.uid, "kind": "seed", "at": t})
 
     def _camp_member(self, t, wave, ai, mode):
         a = self.accounts[ai]
-        seed = wave["seed_twitter" if a.platform == TW else "seed_bluesky"]
+        seed = wave["seeds"].get(a.platform)
         if mode == "repost" and seed is not None:
             uid = self._repost(a, t, seed[1])
         else:
@@ -2142,27 +2611,552 @@ class _Scenario:
         self.bot_posts.append(uid)
 
     def _recent_campaign_seed(self, plat, t):
-        key = "seed_twitter" if plat == TW else "seed_bluesky"
         for w in reversed(self.waves):
-            s = w[key]
+            s = w["seeds"].get(plat)
             if s is not None and s[2] <= t:
                 return s[1] if t - s[2] < 6 * HOUR else None
         return None
 
+    # ---------------------------------------------------------------- telegram
+
+    def _tg_mention(self, idx: int):
+        acc = self.accounts[idx]
+        if acc.handle:
+            return ("mention", "@" + acc.handle, None)
+        return ("mention_name", acc.name.split(" ")[0], int(acc.native[4:]))
+
+    def _tg_parts(self, segs) -> list:
+        """Post segments as Telegram text parts (type, text, extra)."""
+        parts = []
+        for kind, val in segs:
+            if parts:
+                parts.append(("plain", " ", None))
+            if kind == "t":
+                parts.append(("plain", val, None))
+            elif kind == "m":
+                parts.append(self._tg_mention(val))
+            elif kind == "h":
+                parts.append(("hashtag", "#" + val, None))
+            else:
+                parts.append(("link", val, None))
+        return parts
+
+    def _tg_photo(self, mid: int, raw: bool = False) -> tuple:
+        """(bytes, width, height) of a photo as Telegram serves it: re-encoded as JPEG, no
+        metadata; raw: the media file's own bytes (a file already made as Telegram would)."""
+        mf = self.media_files[mid]
+        if raw:
+            return (self.out / "media" / mf["path"]).read_bytes(), mf["width"], mf["height"]
+        got = self.tg_photo_cache.get(mid)
+        if got is None:
+            img = Image.open(self.out / "media" / mf["path"]).convert("RGB")
+            buf = io.BytesIO()
+            img.save(buf, "JPEG", quality=87)
+            got = self.tg_photo_cache[mid] = (buf.getvalue(), img.width, img.height)
+        return got
+
+    def _tg_message(self, chat: _TgChat, t: int, a: Account, parts, *, kind: str, fwd=None,
+                    reply_to=None, photo=None, author=None, edit=False) -> str:
+        sub = chat.room()
+        mid = chat.take_id(self.rnd() < 0.02)
+        sec = t // 1000
+        local = _local(sec, TG_EXPORT_TZ)
+        m = {"id": mid, "type": "message", "date": local, "date_unixtime": str(sec)}
+        if edit:
+            es = sec + self.rng.randint(40, 1800)
+            m["edited"] = _local(es, TG_EXPORT_TZ)
+            m["edited_unixtime"] = str(es)
+        m["from"] = a.name
+        m["from_id"] = a.native
+        if author:
+            m["author"] = author
+        if fwd is not None:
+            m["forwarded_from"] = fwd.name
+            m["forwarded_from_id"] = fwd.native
+        if reply_to is not None:
+            m["reply_to_message_id"] = reply_to
+        if photo is not None:
+            data, w, h = photo
+            chat.photo_n += 1
+            d = local
+            name = (f"photos/photo_{chat.photo_n}@{d[8:10]}-{d[5:7]}-{d[:4]}_{d[11:13]}-"
+                    f"{d[14:16]}-{d[17:19]}.jpg")
+            path = self.out / "telegram" / sub / name
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            chat.cur["photos"] += 1
+            m["photo"] = name
+            m["photo_file_size"] = len(data)
+            m["width"] = w
+            m["height"] = h
+        m["text"], m["text_entities"] = _tg_text(parts)
+        chat.write(m)
+        chat.recent.append((mid, a.idx, parts))
+        if len(chat.recent) > 60:
+            del chat.recent[:20]
+        self._count("telegram", kind)
+        return f"telegram:{chat.id}/{mid}"
+
+    def _tg_service(self, chat: _TgChat, t: int, actor: Account, action: str, **extra):
+        sec = t // 1000
+        m = {"id": chat.take_id(False), "type": "service", "date": _local(sec, TG_EXPORT_TZ),
+             "date_unixtime": str(sec), "actor": actor.name, "actor_id": actor.native,
+             "action": action}
+        m.update(extra)
+        m["text"], m["text_entities"] = "", []
+        chat.write(m)
+        self.tg_service += 1
+
+    def _tg_create(self, t, ai):
+        a = self.accounts[ai]
+        self._tg_service(self.tg_chats[a.channel], t, a, "create_channel", title=a.name)
+
+    def _tg_invite(self, t):
+        A = self.accounts
+        names = [A[i].name for i in self.rng.sample(self.tg_members,
+                                                   min(len(self.tg_members),
+                                                       self.rng.randint(1, 3)))]
+        self._tg_service(self.tg_chats["group"], t, A[self.tg_admin], "invite_members",
+                         members=names)
+
+    def _tg_pin(self, t, key):
+        chat = self.tg_chats[key]
+        if chat.recent:
+            actor = self.tg_admin if key == "group" else self.channels[key]
+            self._tg_service(chat, t, self.accounts[actor], "pin_message",
+                             message_id=chat.recent[-1][0])
+
+    def _tg_ordinary(self, a: Account, t: int):
+        key = a.channel
+        if key == "relay":
+            relay = self.accounts[self.channels["relay"]]
+            if t >= relay.created_ms + 60_000 and self.tg_source_recent:
+                parts = self.tg_source_recent[-1 - int(self.rnd() * len(self.tg_source_recent))]
+                self._tg_message(self.tg_chats["relay"], t, a, parts, kind="forward",
+                                 fwd=self.accounts[self.channels["source"]])
+                return
+            key, a = "source", self.accounts[self.channels["source"]]
+        if key == "news":
+            self._tg_news(a, t)
+        elif key == "source":
+            self._tg_source(a, t)
+        else:
+            self._tg_group(a, t)
+
+    def _tg_news(self, a: Account, t: int):
+        rng, rnd = self.rng, self.rnd
+        url = self._article()
+        ti = self.article_topic[url]
+        self._last_topic = ti
+        nouns, caps = self.topic_nouns["en"]
+        line = rng.choice(TG_NEWS_LINES).format(t=nouns[ti], T=caps[ti],
+                                               c=rng.choice(CITIES)[0])
+        parts = [("bold", self._title(url), None), ("plain", "\n\n" + line, None)]
+        if rnd() < 0.5:
+            parts += [("plain", " ", None), ("text_link", "Read more", url)]
+        else:
+            parts += [("plain", "\n", None), ("link", url, None)]
+        if rnd() < 0.55:
+            parts.append(("plain", "\n\n", None))
+            for i, tag in enumerate(self._tags(rng.randint(1, 2))):
+                parts += [("plain", " ", None)] if i else []
+                parts.append(("hashtag", "#" + tag, None))
+        photo = None
+        if self.media_on and rnd() < 0.08:
+            photo = self._tg_photo(self._pick_cum(self.pool, self.pool_w))
+        self._tg_message(self.tg_chats["news"], t, a, parts, kind="post", photo=photo,
+                         author=rng.choice(TG_EDITORS) if rnd() < 0.3 else None,
+                         edit=rnd() < 0.05)
+
+    def _tg_source(self, a: Account, t: int):
+        rng = self.rng
+        text = rng.choice(TG_SOURCE_TEXTS)
+        url = (f"https://{CAMPAIGN_DOMAIN}/news/{_slug(text).replace('_', '-')[:40]}-"
+               f"{rng.randint(100, 999)}")
+        parts = [("plain", "⚡ " + text + " ", None), ("link", url, None),
+                 ("plain", "\n\n", None), ("hashtag", "#" + rng.choice(CAMPAIGN_TAGS), None)]
+        self._tg_message(self.tg_chats["source"], t, a, parts, kind="post")
+        self._tg_source_keep(parts)
+
+    def _tg_source_keep(self, parts):
+        self.tg_source_recent.append(parts)
+        if len(self.tg_source_recent) > 20:
+            del self.tg_source_recent[0]
+
+    def _tg_group(self, a: Account, t: int):
+        rng, rnd = self.rng, self.rnd
+        chat = self.tg_chats["group"]
+        lang = a.lang if rnd() < 0.95 else "en"
+        r = rnd()
+        news = self.tg_chats["news"]
+        if r < 0.36 and chat.recent:
+            k = len(chat.recent)
+            target = chat.recent[k - 1 - int(k * rnd() ** 2)]
+            parts = [("plain", self._body(a, lang, "reply"), None)]
+            if rnd() < 0.15 and target[1] != a.idx:
+                parts = [self._tg_mention(target[1]), ("plain", " ", None)] + parts
+            self._tg_message(chat, t, a, parts, kind="reply", reply_to=target[0])
+            return
+        if r < 0.42 and news.recent:
+            parts = news.recent[-1 - int(rnd() * min(5, len(news.recent)))][2]
+            self._tg_message(chat, t, a, parts, kind="forward",
+                             fwd=self.accounts[self.channels["news"]])
+            return
+        segs = [("t", self._body(a, lang, "orig"))]
+        if rnd() < 0.1:
+            other = self.tg_members[int(rnd() * len(self.tg_members))]
+            if other != a.idx:
+                segs.insert(0 if rnd() < 0.5 else 1, ("m", other))
+        if rnd() < 0.25:
+            segs.extend(("h", x) for x in self._tags(rng.randint(1, 2)))
+        if rnd() < 0.08:
+            segs.append(("u", self._article()))
+        self._tg_message(chat, t, a, self._tg_parts(segs), kind="message")
+
+    def _tg_wave_parts(self, text: str, wave) -> list:
+        parts = [("plain", text + " ", None), ("link", wave["url"], None), ("plain", "\n\n", None)]
+        for i, tag in enumerate(wave["tags"]):
+            parts += [("plain", " ", None)] if i else []
+            parts.append(("hashtag", "#" + tag, None))
+        return parts
+
+    def _tg_camp_seed(self, t, wave):
+        a = self.accounts[self.channels["source"]]
+        parts = self._tg_wave_parts(wave["text"], wave)
+        uid = self._tg_message(self.tg_chats["source"], t, a, parts, kind="post")
+        self._tg_source_keep(parts)
+        wave["seeds"][TG] = (uid, parts, t)
+        wave["posts"].append({"post": uid, "account": a.uid, "kind": "seed", "at": t})
+
+    def _tg_camp_member(self, t, wave, ai, mode):
+        a = self.accounts[ai]
+        chat = self.tg_chats["relay" if a.channel == "relay" else "group"]
+        seed = wave["seeds"].get(TG)
+        if mode == "forward" and seed is not None:
+            uid = self._tg_message(chat, t, a, seed[1], kind="forward",
+                                   fwd=self.accounts[self.channels["source"]])
+        else:
+            text = wave["text"]
+            if mode == "near_copy":
+                text = self._trivial_change(text)
+            else:
+                mode = "copy"
+            uid = self._tg_message(chat, t, a, self._tg_wave_parts(text, wave), kind="message")
+        wave["posts"].append({"post": uid, "account": a.uid, "kind": mode,
+                              "delay_seconds": (t - wave["at"]) / 1000, "at": t})
+
+    # ---------------------------------------------------------------- reddit
+
+    def _rd_next(self, kind: str, t: int) -> str:
+        base, per_day = RD_T3 if kind == "t3" else RD_T1
+        n = base + (t // 1000 - RD_T0) * per_day // 86_400
+        n = max(n, self.rd_last[kind] + 1 + int(self.rnd() * 40))
+        self.rd_last[kind] = n
+        return _b36(n)
+
+    def _rd_times(self, rec: dict, t: int, fate: str | None):
+        """created/created_utc (types mixed as in merged dumps), retrieval stamps and _meta."""
+        rng = self.rng
+        sec = t // 1000
+        r = self.rnd()
+        created = float(sec) if r < 0.6 else sec
+        rec["created"] = created
+        rec["created_utc"] = str(sec) if r >= 0.9 else created
+        rec["retrieved_on"] = sec + rng.randint(8, 40)
+        rec["updated_on"] = rec["retrieved_on"] + rng.randint(10, 30)
+        second = sec + 36 * 3600 + rng.randint(-7200, 7200)
+        if fate == "deleted_later":
+            rec["_meta"] = {"removal_type": "deleted", "retrieved_2nd_on": second,
+                            "was_deleted_later": True}
+        elif self.rnd() < 0.02:
+            rec["_meta"] = {"note": "no_2nd_retrieval"}
+        else:
+            rec["_meta"] = {"retrieved_2nd_on": second}
+
+    def _rd_author(self, rec: dict, a: Account, hidden: bool):
+        if hidden:  # the author deleted the item or their account: the dump does not say who
+            rec["author"] = "[deleted]"
+            for k in ("author_fullname", "author_flair_richtext", "author_flair_type",
+                      "author_patreon_flair", "author_premium"):
+                rec.pop(k, None)
+            rec["author_flair_background_color"] = ""
+            rec["author_flair_text_color"] = "dark"
+        else:
+            rec["author"] = a.handle
+            rec["author_fullname"] = a.native
+
+    def _rd_fate(self, deleted: float, removed: float, author_gone: float, later: float):
+        r = self.rnd()
+        if r < deleted:
+            return "deleted"
+        r -= deleted
+        if r < removed:
+            return "removed"
+        r -= removed
+        if r < author_gone:
+            return "author_deleted"
+        r -= author_gone
+        return "deleted_later" if r < later else None
+
+    def _rd_note_fate(self, uid: str, a: Account, fate, hidden: bool):
+        if fate is not None:
+            self.rd_fates[fate].append(uid)
+        if hidden:
+            self.rd_hidden[uid] = a.uid
+
+    def _rd_submission(self, a: Account, t: int, sub: str, title: str, *, url: str | None = None,
+                       selftext: str = "", quota: int = 0, extra_comments: int = 0,
+                       flair: str | None = None, fate=None, score: int | None = None,
+                       kind: str = "submission", topic: int | None = None):
+        rng = self.rng
+        name, _topic, _lang, subscribers, t5 = self.rd_subs[self.rd_by_name[sub]]
+        sid = self._rd_next("t3", t)
+        rec = self.rd_sub_tpl.copy()
+        permalink = f"/r/{name}/comments/{sid}/{_slug(title)}/"
+        hidden = fate in ("deleted", "author_deleted")
+        self._rd_author(rec, a, hidden)
+        if flair and not hidden:
+            rec["author_flair_text"] = flair
+        self._rd_times(rec, t, fate)
+        if score is None:
+            score = max(0, int(self.np.lognormal(0.9, 1.5)))
+        rec.update(id=sid, name="t3_" + sid, title=_resc(title), subreddit=name,
+                   subreddit_id=t5, subreddit_name_prefixed="r/" + name,
+                   subreddit_subscribers=subscribers, permalink=permalink,
+                   num_comments=quota + extra_comments, score=score, ups=score,
+                   upvote_ratio=round(rng.uniform(0.55, 1.0), 2) if score else 0.5)
+        if url is None:
+            rec.update(is_self=True, domain="self." + name, selftext=_resc(selftext),
+                       url="https://www.reddit.com" + permalink, thumbnail="self")
+        else:
+            host = url.split("/")[2]
+            rec.update(is_self=False, domain=host[4:] if host.startswith("www.") else host,
+                       selftext="", url=url, url_overridden_by_dest=url, post_hint="link",
+                       thumbnail="default")
+        if fate == "deleted":
+            rec.update(selftext="[deleted]" if url is None else "", removed_by_category="deleted")
+        elif fate == "removed":
+            rec.update(selftext="[removed]" if url is None else "",
+                       removed_by_category="moderator")
+        if rng.random() < 0.03:
+            rec["edited"] = float(t // 1000 + rng.randint(60, 7200))
+        self.f_rs.write(t, json.dumps(rec, sort_keys=True).encode() + b"\n")
+        uid = "reddit:t3_" + sid
+        self._rd_note_fate(uid, a, fate, hidden)
+        if topic is None:
+            topic = self.rd_topic_of.get(name, self.rd_topic_of["EconomyTalk"])
+        entry = [sid, name, a.idx, quota, [], permalink, t5, topic]
+        if quota > 0:
+            self.rd_open.append(entry)
+            if len(self.rd_open) > self.RD_OPEN:
+                del self.rd_open[0]
+        self._count("reddit", kind)
+        return uid, entry
+
+    def _rd_comment(self, a: Account, t: int, entry, body: str, *, parent=None, fate=None,
+                    score: int | None = None, flair: str | None = None) -> str:
+        sid, name, op, _quota, comments, permalink, t5, _topic = entry
+        cid = self._rd_next("t1", t)
+        rec = self.rd_com_tpl.copy()
+        hidden = fate in ("deleted", "removed", "author_deleted")
+        self._rd_author(rec, a, hidden)
+        if flair and not hidden:
+            rec["author_flair_text"] = flair
+        self._rd_times(rec, t, fate)
+        if score is None:
+            score = int(self.np.lognormal(0.5, 1.2)) - (1 if self.rnd() < 0.08 else 0)
+        if fate in ("deleted", "removed"):
+            body = "[deleted]" if fate == "deleted" else "[removed]"
+            rec.update(collapsed=True, collapsed_reason_code="DELETED")
+        rec.update(id=cid, name="t1_" + cid, body=_resc(body), link_id="t3_" + sid,
+                   parent_id=("t1_" + parent) if parent else "t3_" + sid,
+                   permalink=f"{permalink}{cid}/", subreddit=name, subreddit_id=t5,
+                   subreddit_name_prefixed="r/" + name, is_submitter=a.idx == op and not hidden,
+                   score=score, ups=score, controversiality=1 if score < 0 else 0)
+        if self.rnd() < 0.03:
+            rec["edited"] = float(t // 1000 + self.rng.randint(30, 3600))
+        self.f_rc.write(t, json.dumps(rec, sort_keys=True).encode() + b"\n")
+        uid = "reddit:t1_" + cid
+        self._rd_note_fate(uid, a, fate, hidden)
+        comments.append((cid, a.idx))
+        if len(comments) > 40:
+            del comments[:10]
+        self._count("reddit", "comment")
+        return uid
+
+    def _rd_pick_sub(self, a: Account, lang: str) -> tuple[str, int]:
+        """A subreddit for the account, and the topic it writes about there."""
+        ti = a.topics[int(self.rnd() * len(a.topics))] if self.rnd() < 0.75 else \
+            self._pick_cum(range(len(TOPICS)), self.topic_w)
+        if lang != "en" and self.rnd() < 0.7:
+            return self.rd_subs[self.rd_by_lang[lang]][0], ti
+        return self.rd_subs[self.rd_by_topic[ti]][0], ti
+
+    def _rd_open_entry(self):
+        """A submission still taking comments, recent ones first; None when there is none."""
+        op = self.rd_open
+        while op:
+            i = len(op) - 1 - int(len(op) * self.rnd() ** 3)
+            if op[i][3] > 0:
+                return op[i], i
+            del op[i]
+        return None
+
+    def _rd_ordinary(self, a: Account, t: int):
+        found = self._rd_open_entry() if self.rnd() >= 0.13 else None
+        if found is None:
+            self._rd_post(a, t)
+        else:
+            self._rd_reply(a, t, *found)
+
+    def _rd_post(self, a: Account, t: int):
+        rng, rnd = self.rng, self.rnd
+        sub, ti = self._rd_pick_sub(a, a.lang if rnd() < 0.9 else "en")
+        lang = self.rd_subs[self.rd_by_name[sub]][2]
+        quota = int(self.np.lognormal(1.6, 1.1))
+        fate = self._rd_fate(0.01, 0.01, 0.005, 0.02)
+        if lang == "en" and rnd() < 0.4:  # a link to a news article, where its topic is
+            url = self._article()
+            ti = self.article_topic[url]
+            title = rng.choice(RD_LINK_TITLES).format(h=self._title(url),
+                                                      d=url.split("/")[2].removeprefix("www."))
+            self._rd_submission(a, t, self.rd_subs[self.rd_by_topic[ti]][0], title, url=url,
+                                quota=quota, fate=fate, topic=ti)
+            return
+        title = self._body(a, lang, "orig", ti)
+        body = "" if rnd() < 0.25 else " ".join(self._body(a, lang, "orig", ti)
+                                                for _ in range(rng.randint(1, 3)))
+        self._rd_submission(a, t, sub, title, selftext=body, quota=quota, fate=fate, topic=ti)
+
+    def _rd_reply(self, a: Account, t: int, entry, i: int, body: str | None = None,
+                  flair: str | None = None, fate="random") -> str:
+        rnd = self.rnd
+        lang = self.rd_subs[self.rd_by_name[entry[1]]][2]
+        comments = entry[4]
+        parent = None
+        if comments and rnd() < 0.45:
+            parent = comments[len(comments) - 1 - int(len(comments) * rnd() ** 2)]
+        if body is None:
+            body = self._body(a, lang, "reply" if rnd() < 0.7 else "orig", entry[7])
+            if parent is not None and rnd() < 0.06:
+                body = f"u/{self.accounts[parent[1]].handle} {body}"
+            if rnd() < 0.05:
+                body += f"\n\n[source]({self._article()})"
+        if fate == "random":
+            fate = self._rd_fate(0.01, 0.02, 0.01, 0.015)
+        uid = self._rd_comment(a, t, entry, body, parent=parent[0] if parent else None,
+                               fate=fate, flair=flair)
+        entry[3] -= 1
+        if entry[3] <= 0:
+            del self.rd_open[i]
+        return uid
+
+    def _rd_camp_seed(self, t, wave, ai, sub, n_comments):
+        a = self.accounts[ai]
+        uid, entry = self._rd_submission(a, t, sub, wave["text"], url=wave["url"],
+                                         quota=self.rng.randint(0, 3),
+                                         extra_comments=n_comments,
+                                         score=self.rng.randint(1, 9))
+        wave["seeds"][RD] = (uid, entry, t)
+        wave["posts"].append({"post": uid, "account": a.uid, "kind": "seed", "at": t})
+
+    def _rd_camp_member(self, t, wave, ai, mode, how, sub):
+        a = self.accounts[ai]
+        text = wave["text"] if mode == "copy" else self._trivial_change(wave["text"])
+        seed = wave["seeds"].get(RD)
+        if how == "comment" and seed is not None:
+            uid = self._rd_comment(a, t, seed[1], f"{text} {wave['url']}",
+                                   score=self.rng.randint(1, 6))
+        else:  # moderators take some down: a removed link post keeps its title and url
+            fate = "removed" if self.rnd() < 0.25 else None
+            uid, _ = self._rd_submission(a, t, sub, text, url=wave["url"], fate=fate,
+                                         score=self.rng.randint(0, 4))
+        wave["posts"].append({"post": uid, "account": a.uid, "kind": mode,
+                              "delay_seconds": (t - wave["at"]) / 1000, "at": t})
+
+    # ---------------------------------------------------------------- one person, Reddit + Telegram
+
+    def _plan_sanne(self):
+        """Her channel posts (signed with her name) and her Reddit posts and comments, with
+        some channel posts cross-posted to Reddit minutes later."""
+        rng = self.rng
+        n_each = max(8, min(400, round(self.n_posts * 0.0008)))
+        accs = {a.platform: a for a in self.accounts if a.persona == "sanne"}
+        rd, tg = accs[RD], accs[TG]
+        self.persona_posts[rd.uid] = []
+        self.persona_posts[tg.uid] = []
+        self.sanne_cross: list[dict] = []
+        for _ in range(n_each):
+            t = self._rhythm_time(tg.tz)
+            xpost = None
+            t2 = t + rng.randint(300, 1800) * 1000
+            if rng.random() < 0.3 and t2 < self.end:
+                xpost = {"telegram": None, "reddit": None}
+                self.sanne_cross.append(xpost)
+                self._ev_on(RD, t2, self._sanne_reddit, rd.idx, xpost)
+            self._ev_on(TG, t, self._sanne_channel, tg.idx, xpost)
+        for _ in range(n_each):
+            self._ev_on(RD, self._rhythm_time(rd.tz), self._sanne_reddit, rd.idx, None)
+
+    def _sanne_text(self) -> str:
+        rng = self.rng
+        return rng.choice(PERSONA_TEXTS["sanne"]).format(x=rng.choice(PERSONA_FILL["sanne"]))
+
+    def _sanne_channel(self, t, ai, xpost):
+        a = self.accounts[ai]
+        rng = self.rng
+        text = self._sanne_text()
+        parts = [("plain", text, None)]
+        if rng.random() < 0.4:
+            parts += [("plain", " ", None),
+                      ("hashtag", "#" + rng.choice(PERSONA_TAGS["sanne"]), None)]
+        if rng.random() < 0.15:
+            parts.append(("plain", "\n\nDiscussing this on r/CityTransit too.", None))
+        chat = self.tg_chats["persona"]
+        uid = self._tg_message(chat, t, a, parts, kind="post", author=SANNE["name"],
+                               edit=rng.random() < 0.04)
+        if xpost is not None:
+            xpost.update(telegram=uid, text=text, msg=chat.recent[-1][0])
+        self.persona_posts[a.uid].append(uid)
+
+    def _sanne_reddit(self, t, ai, xpost):
+        a = self.accounts[ai]
+        rng = self.rng
+        flair = a.bio  # "Amsterdam | t.me/sannetransit", her flair where she posts
+        if xpost is not None:
+            body = (f"Cross-posted from my channel: https://t.me/{TG_SANNE}/{xpost['msg']}"
+                    if xpost.get("msg") else "")
+            uid, _ = self._rd_submission(a, t, "CityTransit", xpost.get("text") or
+                                         self._sanne_text(), selftext=body,
+                                         quota=int(self.np.lognormal(1.4, 0.8)), flair=flair,
+                                         kind="submission")
+            xpost["reddit"] = uid
+        else:
+            found = self._rd_open_entry() if rng.random() < 0.65 else None
+            if found is not None:
+                text = rng.choice(REPLIES["en"]).format(t=rng.choice(("trams", "bike lanes",
+                                                                      "night trains")))
+                fill = rng.choice(PERSONA_FILL["sanne"])
+                uid = self._rd_reply(a, t, *found, body=f"{text} {fill}", flair=flair, fate=None)
+            else:
+                uid, _ = self._rd_submission(a, t, rng.choice(("CityTransit", "UrbanCycling")),
+                                             self._sanne_text(), selftext="",
+                                             quota=int(self.np.lognormal(1.4, 0.8)),
+                                             flair=flair)
+        self.persona_posts[a.uid].append(uid)
+
     # ---------------------------------------------------------------- the stream
 
-    def _stream(self):
-        npr = self.np
+    def _pool(self, members: list[int], budget: int, day_mult) -> tuple:
+        """Spread `budget` posts over the hours and the members' time zones, by their rhythm."""
         A = self.accounts
-        pool = [a.idx for a in A if a.role in ("ordinary", "campaign")]
         groups: dict[int, list[int]] = {}
-        for i in pool:
+        for i in members:
             groups.setdefault(A[i].tz, []).append(i)
         tzs = sorted(groups)
         g_idx = [np.array(groups[z], dtype=np.int64) for z in tzs]
         g_cum = [np.cumsum([A[i].weight for i in groups[z]]) for z in tzs]
         n_slots = self.days * 24
-        day_mult = npr.uniform(0.85, 1.2, self.days)
         p = np.empty((n_slots, len(tzs)))
         start_hour = (self.start // HOUR) % 24
         start_wday = (self.start // DAY + 3) % 7  # 0 = Monday
@@ -2176,7 +3170,19 @@ class _Scenario:
                     w *= 1.3 if 9 <= lh <= 13 else 1.05
                 p[s, gi] = w
         p /= p.sum()
-        counts = npr.multinomial(self.n_ordinary, p.ravel()).reshape(p.shape)
+        counts = self.np.multinomial(budget, p.ravel()).reshape(p.shape)
+        return g_idx, g_cum, counts
+
+    def _stream(self):
+        npr = self.np
+        A = self.accounts
+        n_slots = self.days * 24
+        day_mult = npr.uniform(0.85, 1.2, self.days)
+        active = [a for a in A if a.role in ("ordinary", "campaign")]
+        pools = [self._pool([a.idx for a in active if a.platform in (TW, MA, BS)],
+                            self.n_ordinary, day_mult),
+                 self._pool([a.idx for a in active if a.platform == TG], self.n_tg_ord, day_mult),
+                 self._pool([a.idx for a in active if a.platform == RD], self.n_rd_ord, day_mult)]
         events = self.events
         ev_i = 0
         bots = self.roles["bot"]
@@ -2185,14 +3191,15 @@ class _Scenario:
             s0 = self.start + s * HOUR
             s1 = s0 + HOUR
             batch = []
-            for gi in range(len(tzs)):
-                c = int(counts[s, gi])
-                if not c:
-                    continue
-                cum = g_cum[gi]
-                who = g_idx[gi][np.searchsorted(cum, npr.random(c) * cum[-1], side="right")]
-                when = npr.integers(s0, s1, c)
-                batch.extend(zip(when.tolist(), [0] * c, who.tolist(), strict=True))
+            for g_idx, g_cum, counts in pools:
+                for gi in range(len(g_idx)):
+                    c = int(counts[s, gi])
+                    if not c:
+                        continue
+                    cum = g_cum[gi]
+                    who = g_idx[gi][np.searchsorted(cum, npr.random(c) * cum[-1], side="right")]
+                    when = npr.integers(s0, s1, c)
+                    batch.extend(zip(when.tolist(), [0] * c, who.tolist(), strict=True))
             for b in bots:
                 k = self.bot_k[b]
                 while k[0] < k[1] and self.bot_next[b] < s1:
@@ -2235,6 +3242,8 @@ class _Scenario:
         self.f_tw = _DayFiles(out, "twitter", "tweets", "twitter.v2_page (twarc2 JSONL)")
         self.f_ma = _DayFiles(out, "mastodon", "statuses", "mastodon.status (JSONL)")
         self.f_bs = _DayFiles(out, "bluesky", "jetstream", "bluesky.jetstream_v1 (JSONL)")
+        self.f_rs = _MonthFiles(out, "RS", "reddit.pushshift_submission (NDJSON)", "submissions")
+        self.f_rc = _MonthFiles(out, "RC", "reddit.pushshift_comment (NDJSON)", "comments")
         self.tw_day = None
         self.tw_pending = None
         self.tw_next_token = None
@@ -2245,9 +3254,9 @@ class _Scenario:
             self._stream()
             self._tw_flush(last=True)
         finally:
-            self.f_tw.close()
-            self.f_ma.close()
-            self.f_bs.close()
+            for f in (self.f_tw, self.f_ma, self.f_bs, self.f_rs, self.f_rc,
+                      *self.tg_chats.values()):
+                f.close()
         if self.written != self.n_posts:  # pragma: no cover - a bug, not an input problem
             raise AssertionError(f"wrote {self.written} posts, expected {self.n_posts}")
         if self.media_on:
@@ -2265,7 +3274,7 @@ class _Scenario:
 
     def _manifest(self) -> dict:
         files = {}
-        for f in (self.f_tw, self.f_ma, self.f_bs):
+        for f in (self.f_tw, self.f_ma, self.f_bs, *self.tg_chats.values(), self.f_rs, self.f_rc):
             files.update(f.files)
         media = {}
         if self.media_on:
@@ -2281,7 +3290,10 @@ class _Scenario:
             "period": {"start": _iso(self.start), "end": _iso(self.end)},
             "totals": {"posts": self.written, "per_platform": dict(self.counts),
                        "per_kind": self.kinds,
-                       "accounts": {p: len(self.by_platform[i]) for i, p in enumerate(PLATFORMS)}},
+                       "accounts": {p: len(self.by_platform[i]) for i, p in enumerate(PLATFORMS)},
+                       "telegram_service_messages": self.tg_service},
+            "telegram": {"exporter_utc_offset_hours": TG_EXPORT_TZ,
+                         "max_messages_per_file": self.TG_CAP},
             "files": files,
             "media": {"index": "media/index.json" if self.media_on else None, "kinds": media},
             "ground_truth": "ground_truth.json",
@@ -2290,6 +3302,16 @@ class _Scenario:
     def _mf(self, mid: int) -> dict:
         m = self.media_files[mid]
         return {"file": "media/" + m["path"], "sha256": m["sha256"], "url": m["url"]}
+
+    def _truth_account(self, a: Account) -> dict:
+        out = {"platform": PLATFORMS[a.platform], "handle": a.handle, "role": a.role,
+               "timezone_offset_hours": a.tz, "language": a.lang}
+        if a.platform == TG:
+            out["kind"] = "channel" if a.channel else "user"
+            out["display_name"] = a.name
+        elif a.platform == RD:
+            out["native_id"] = a.native
+        return out
 
     def _truth(self) -> dict:
         A = self.accounts
@@ -2305,20 +3327,32 @@ class _Scenario:
             camp_posts.extend(p["post"] for p in posts)
             waves.append({"id": w["id"], "at": _iso(w["at"]), "text": w["text"], "url": w["url"],
                           "hashtags": w["tags"],
-                          "seed_posts": [s[0] for s in (w["seed_twitter"], w["seed_bluesky"]) if s],
+                          "seed_posts": [w["seeds"][p][0] for p in (TW, BS, TG, RD)
+                                         if p in w["seeds"]],
                           "posts": posts})
         persons = []
         for p in PERSONAS:
             accs = [a for a in A if a.persona == p["key"]]
+            cross = []
+            if p["key"] == "marta":
+                cross = [{"twitter": x["twitter"], "bluesky": x["bluesky"]}
+                         for x in self.cross_posts]
+            elif p["key"] == "sanne":
+                cross = [{"telegram": x["telegram"], "reddit": x["reddit"]}
+                         for x in self.sanne_cross]
             persons.append({
                 "person": p["name"], "accounts": [a.uid for a in accs],
                 "handles": [a.handle for a in accs], "display_names": [a.name for a in accs],
                 "bios": [a.bio for a in accs],
-                "avatar": self._mf(accs[0].avatar) if self.media_on else None,
+                "avatar": (self._mf(accs[0].avatar) if self.media_on and accs[0].avatar is not None
+                           else None),
                 "timezone_offset_hours": p["tz"],
                 "posts": {a.uid: self.persona_posts[a.uid] for a in accs},
-                "cross_posts": [{"twitter": x["twitter"], "bluesky": x["bluesky"]}
-                                for x in self.cross_posts] if p["key"] == "marta" else []})
+                "cross_posts": cross})
+        persons[-1]["note"] = (
+            "no avatar or bio in a Reddit dump or a Telegram export: her Reddit flair (bios[0]) "
+            "names the channel, her channel posts carry her name as signature (bios[1]) and "
+            "mention r/CityTransit, and her cross-posts link back to the channel message")
         decoy = next(a for a in A if a.role == "decoy")
         marta = [a.uid for a in A if a.persona == "marta"]
         truth = {
@@ -2326,9 +3360,7 @@ class _Scenario:
             "generator": {"module": "socmint.scenario", "version": GENERATOR_VERSION,
                           "seed": self.seed},
             "period": {"start": _iso(self.start), "end": _iso(self.end)},
-            "accounts": {a.uid: {"platform": PLATFORMS[a.platform], "handle": a.handle,
-                                 "role": a.role, "timezone_offset_hours": a.tz, "language": a.lang}
-                         for a in A},
+            "accounts": {a.uid: self._truth_account(a) for a in A},
             "bots": {
                 "accounts": [uid(b) for b in bots],
                 "posts": self.bot_posts,
@@ -2345,8 +3377,13 @@ class _Scenario:
             "campaign": {
                 "accounts": [uid(c) for c in camp],
                 "posts": camp_posts,
-                "parameters": {"window_seconds": self.camp_window, "hashtags": list(CAMPAIGN_TAGS),
-                               "link_domain": CAMPAIGN_DOMAIN, "waves": len(self.waves)},
+                "parameters": {"window_seconds": self.camp_window,
+                               "window_seconds_by_platform": self.camp_windows,
+                               "hashtags": list(CAMPAIGN_TAGS),
+                               "link_domain": CAMPAIGN_DOMAIN, "waves": len(self.waves),
+                               "telegram_source_channel": uid(self.channels["source"]),
+                               "telegram_relay_channel": uid(self.channels["relay"]),
+                               "subreddits": list(RD_CAMPAIGN_SUBS)},
                 "waves": waves,
             },
             "identity": {
@@ -2388,30 +3425,65 @@ class _Scenario:
             }
         else:
             truth["image_spread"] = None
+        roles = {"news": "news channel", "source": "the campaign's source channel",
+                 "relay": "campaign relay channel, created in the period, forwards the source",
+                 "persona": "Sanne de Vries's channel (identity.persons)",
+                 "group": "public group: members chat, reply, mention, forward"}
+        truth["telegram"] = {
+            "exporter_utc_offset_hours": TG_EXPORT_TZ,
+            "chats": [{"chat_id": c.id, "uid": f"telegram:channel{c.id}", "name": c.name,
+                       "type": c.type, "role": roles[key],
+                       "owner": uid(self.channels[key]) if key in self.channels else (
+                           next(a.uid for a in A if a.channel == "persona")
+                           if key == "persona" else None),
+                       "files": list(c.files)}
+                      for key, c in self.tg_chats.items()],
+            "group_admin": uid(self.tg_admin),
+        }
+        truth["reddit"] = {
+            "subreddits": {name: t5 for name, _t, _l, _s, t5 in self.rd_subs},
+            "removed": self.rd_fates["removed"], "deleted": self.rd_fates["deleted"],
+            "author_deleted": self.rd_fates["author_deleted"],
+            "deleted_later": self.rd_fates["deleted_later"],
+            "hidden_authors": self.rd_hidden,
+        }
         return truth
 
 
 TRUTH_DESCRIPTION = {
     "about": "What socmint.scenario planted in the data beside this file. Detectors are scored "
              "against it; nothing here is in the raw data. Account uids: twitter:<id>, "
-             "mastodon:<lower username>@<server>, bluesky:<did>. Post uids: twitter:<tweet id>, "
-             "mastodon:<status uri>, bluesky:<at:// uri> (reposts: their own repost record uri). "
+             "mastodon:<lower username>@<server>, bluesky:<did>, telegram:user<id> or "
+             "telegram:channel<id> (as from_id writes it), reddit:u/<lower username>. Post "
+             "uids: twitter:<tweet id>, mastodon:<status uri>, bluesky:<at:// uri> (reposts: "
+             "their own repost record uri), telegram:<chat id>/<message id> (chat id: the "
+             "export's bare `id`), reddit:t3_<id> (submissions) and reddit:t1_<id> (comments). "
              "Times are UTC ISO 8601. Files are relative to the scenario folder.",
     "accounts": "every account: platform, handle, role (ordinary, bot, campaign, persona, "
-                "decoy), fixed UTC offset of its daily rhythm (no daylight saving), main language",
+                "decoy), fixed UTC offset of its daily rhythm (no daylight saving), main "
+                "language; Telegram: kind (channel or user; a user's handle is empty when they "
+                "have no username) and display name; Reddit: native_id (author_fullname)",
     "bots": "a bot network posting around the clock every interval_seconds +- jitter_seconds "
             "while active (active: each bot's first and last scheduled slot; the k-th post is "
             "at first + k * interval +- jitter); accounts, all their posts, parameters. "
             "Mostly reposts (some of the campaign seeds) and links to link_domain; "
             "handles are a first name and 8 digits, recent creation, few followers, many "
             "followed, default or shared stock avatars, a scheduler app as tweet source",
-    "campaign": "a coordinated campaign: in each wave a seed post (Twitter and Bluesky), then "
-                "members repost it (kind repost), paste the same text (copy) or a trivially "
-                "changed text (near_copy) with the same URL and hashtag sequence, all within "
-                "window_seconds of the wave (delay_seconds per post)",
+    "campaign": "a coordinated campaign: in each wave a seed post on Twitter, Bluesky, "
+                "Telegram (the source channel) and Reddit (a link post in one of `subreddits`), "
+                "then members repost it (kind repost), forward the source channel's message "
+                "(kind forward: the relay channel within seconds, members into the group), "
+                "paste the same text (copy) or a trivially changed text (near_copy) with the "
+                "same URL and hashtag sequence (no hashtags on Reddit: a link post with the text "
+                "as title, or a comment under the seed), all within "
+                "window_seconds_by_platform[platform] of the wave (delay_seconds per post); "
+                "window_seconds is the Twitter/Bluesky window. The relay channel was created in "
+                "the period, just before the first wave",
     "identity": "persons: one person's accounts on two platforms (related display names, the "
                 "same avatar file, bios naming each other, shared style and rhythm, cross_posts: "
-                "the same text on both within minutes). decoys: a look-alike that is someone else",
+                "the same text on both within minutes); the third has a Reddit account and a "
+                "Telegram channel, formats with no avatar or bio (see its note). decoys: a "
+                "look-alike that is someone else",
     "image_spread": "a photo posted first by one account, retweeted (reposts), then re-uploaded "
                     "as derivatives (crop, resize, recompress, flip, screenshot padding; "
                     "transforms in order, apply_transforms() in socmint.scenario re-applies the "
@@ -2420,4 +3492,16 @@ TRUTH_DESCRIPTION = {
     "geo_event": "a burst of geotagged tweets within radius_m of centre between start and end "
                  "(posts, with Twitter coordinates and place), related_posts on platforms "
                  "without geo, accounts involved, photos with GPS EXIF taken at the event",
+    "telegram": "the exported chats (one Telegram Desktop single-chat export each; a chat past "
+                "the per-file cap goes on in <folder>-partN/): id, the chat's own account uid "
+                "(channels and supergroups are channel peers), name, type, role, owning "
+                "channel account, files; `date` fields are the exporting computer's local time "
+                "at exporter_utc_offset_hours (date_unixtime is UTC); group_admin invites "
+                "members and pins",
+    "reddit": "subreddit ids; the items the dump shows as removed by moderators (removed: "
+              "\"[removed]\" text or removed_by_category), deleted by their author (deleted: "
+              "author and text \"[deleted]\"), whose author deleted the account "
+              "(author_deleted: author \"[deleted]\", text kept) or deleted after the archive "
+              "read them (deleted_later: _meta.was_deleted_later, all kept); hidden_authors: "
+              "who wrote the items whose author the dump hides",
 }

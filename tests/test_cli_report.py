@@ -90,6 +90,11 @@ def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
     assert "Case demo" in html and "<rect" in html  # the posts-per-hour chart has bars
     home = tmp_path / "demo" / "home"
     summary = orjson.loads(socmint(home, "summary", "--json").stdout)
-    assert summary["totals"]["posts"] == 3000
+    made = orjson.loads((tmp_path / "demo" / "scenario" / "manifest.json").read_bytes())["totals"]
+    # every post the scenario wrote, and the Telegram service messages it wrote on top;
+    # deleted posts (removed on Reddit) are counted apart
+    assert (summary["totals"]["posts"] + summary["totals"]["deleted_posts"]
+            == made["posts"] + made["telegram_service_messages"])
     assert summary["totals"]["rejected_items"] == 0
-    assert set(summary["per_platform"]) == {"twitter", "mastodon", "bluesky"}
+    assert set(summary["per_platform"]) == {"twitter", "mastodon", "bluesky", "telegram",
+                                            "reddit"}

@@ -10,7 +10,7 @@ import re
 import shutil
 import tracemalloc
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,12 +18,24 @@ import pytest
 from PIL import Image
 
 from socmint.errors import SocmintError
-from socmint.scenario import COLLECTOR, apply_transforms, generate
+from socmint.scenario import (
+    COLLECTOR,
+    PLATFORMS,
+    TG_EXPORT_TZ,
+    _Scenario,
+    apply_transforms,
+    generate,
+)
+from tests.conftest import SHARED_FIXTURES, shared_fixture
 
 SMALL = {"accounts": 300, "posts": 5000, "seed": 7}
 ISO_TW = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$")
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-ALLOWED_REAL_HOSTS = {"twitter.com", "t.co", "api.twitter.com", "abs.twimg.com"}
+TG_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$")
+TG_PHOTO = re.compile(r"^photos/photo_\d+@(\d\d)-(\d\d)-(\d{4})_(\d\d)-(\d\d)-(\d\d)\.jpg$")
+ALLOWED_REAL_HOSTS = {"twitter.com", "t.co", "api.twitter.com", "abs.twimg.com",
+                      "www.reddit.com", "t.me"}
+URL = re.compile(r"https?://[^\s)\]]+")
 
 
 def ms(s: str) -> int:
@@ -123,6 +135,45 @@ class Data:
                     "media": [self.media_by_cid[i["image"]["ref"]["$link"]]["url"]
                               for i in embed.get("images", [])],
                     "coords": None, "place": None, "raw": ev}
+        self.chats: dict[str, dict] = {}  # telegram export file -> the document
+        for f in sorted((root / "telegram").glob("*/result.json")):
+            doc = json.loads(f.read_bytes())
+            rel = str(f.relative_to(root))
+            self.chats[rel] = doc
+            for m in doc["messages"]:
+                if m["type"] != "message":
+                    continue
+                ents = m["text_entities"]
+                self.posts[f"telegram:{doc['id']}/{m['id']}"] = {
+                    "platform": "telegram", "t": int(m["date_unixtime"]) * 1000,
+                    "text": "".join(e["text"] for e in ents),
+                    "account": "telegram:" + m["from_id"], "repost_of": None,
+                    "forwarded_from_id": m.get("forwarded_from_id"),
+                    "urls": [e.get("href", e["text"]) for e in ents
+                             if e["type"] in ("link", "text_link")],
+                    "tags": [e["text"][1:] for e in ents if e["type"] == "hashtag"],
+                    "media": ([str(f.parent.relative_to(root) / m["photo"])] if "photo" in m
+                              else []),
+                    "coords": None, "place": None, "raw": m, "chat": rel}
+        self.submissions, self.comments = [], []
+        for f in sorted((root / "reddit").glob("R[SC]_*.ndjson")):
+            for r in lines(f):
+                sub = f.name.startswith("RS_")
+                (self.submissions if sub else self.comments).append(r)
+                text = (r["title"] + ("\n\n" + r["selftext"] if r["selftext"] else "") if sub
+                        else r["body"])
+                self.posts[("reddit:t3_" if sub else "reddit:t1_") + r["id"]] = {
+                    "platform": "reddit", "t": int(float(r["created_utc"]) * 1000),
+                    "text": text,
+                    "account": ("reddit:u/" + r["author"].lower() if r["author"] != "[deleted]"
+                                else None),
+                    "repost_of": None,
+                    "urls": ([r["url"]] if sub and not r["is_self"] else URL.findall(text)),
+                    "tags": [], "media": [], "coords": None, "place": None, "raw": r}
+        self.media_by_sha = {m["sha256"]: m for m in index}
+
+    def sha(self, rel: str) -> str:
+        return hashlib.sha256((self.root / rel).read_bytes()).hexdigest()
 
     def by_account(self) -> dict[str, list[dict]]:
         out = defaultdict(list)
@@ -165,7 +216,9 @@ def test_different_seed_differs(data, tmp_path):
     generate(other, **dict(SMALL, seed=8))
     a, b = tree_digest(data.root), tree_digest(other)
     shared = set(a) & set(b)
-    assert all(a[k] != b[k] for k in shared if k.endswith(".jsonl"))
+    raw = [k for k in shared if k.endswith((".jsonl", ".ndjson", "result.json"))]
+    assert any(k.startswith("telegram/") for k in raw) and any(k.startswith("reddit/") for k in raw)
+    assert all(a[k] != b[k] for k in raw)
 
 
 def test_refuses_a_non_empty_folder_and_tiny_sizes(tmp_path):
@@ -184,12 +237,26 @@ def test_refuses_a_non_empty_folder_and_tiny_sizes(tmp_path):
 def test_manifest_counts_match_the_files(data):
     m = data.manifest
     assert m["arguments"]["posts"] == SMALL["posts"]
-    tweets = statuses = bs_posts = 0
+    tweets = statuses = bs_posts = tg_posts = rd_posts = service = 0
     for rel, info in m["files"].items():
         path = data.root / rel
+        if info["platform"] == "telegram":
+            doc = data.chats[rel]
+            kinds = Counter(msg["type"] for msg in doc["messages"])
+            assert (info["messages"], info["service"]) == (kinds["message"], kinds["service"])
+            assert info["chat_id"] == doc["id"] and info["chat"] == doc["name"]
+            photos = list((path.parent / "photos").glob("*")) if info["photos"] else []
+            assert len(photos) == info["photos"] == sum("photo" in x for x in doc["messages"])
+            tg_posts += kinds["message"]
+            service += kinds["service"]
+            continue
         items = list(lines(path))
         assert info["lines"] == len(items), rel
-        if info["platform"] == "twitter":
+        if info["platform"] == "reddit":
+            key = "submissions" if path.name.startswith("RS_") else "comments"
+            assert info[key] == len(items)
+            rd_posts += len(items)
+        elif info["platform"] == "twitter":
             n = sum(len(p["data"]) for p in items)
             assert info["tweets"] == n
             assert all(1 <= len(p["data"]) <= 100 for p in items)
@@ -204,11 +271,18 @@ def test_manifest_counts_match_the_files(data):
                 assert info[k] == v, (rel, k)
             bs_posts += by["app.bsky.feed.post"] + by["app.bsky.feed.repost"]
     per = m["totals"]["per_platform"]
-    assert (tweets, statuses, bs_posts) == (per["twitter"], per["mastodon"], per["bluesky"])
-    assert tweets + statuses + bs_posts == SMALL["posts"] == len(data.posts)
-    files_on_disk = {str(p.relative_to(data.root)) for d in ("twitter", "mastodon", "bluesky")
+    assert (tweets, statuses, bs_posts, tg_posts, rd_posts) == tuple(per[p] for p in PLATFORMS)
+    assert sum(per.values()) == SMALL["posts"] == len(data.posts)
+    assert service == m["totals"]["telegram_service_messages"] > 0
+    # Telegram and Reddit get a tenth of the posts each
+    assert per["telegram"] == per["reddit"] == SMALL["posts"] // 10
+    files_on_disk = {str(p.relative_to(data.root)) for d in ("twitter", "mastodon", "bluesky",
+                                                             "reddit")
                      for p in (data.root / d).glob("*")}
+    files_on_disk |= {str(p.relative_to(data.root))
+                      for p in (data.root / "telegram").glob("*/result.json")}
     assert files_on_disk == set(m["files"])
+    assert {p.name for p in (data.root / "telegram").glob("*/*")} <= {"result.json", "photos"}
     assert sum(m["totals"]["accounts"].values()) == SMALL["accounts"]
     media_files = [p for p in (data.root / "media").rglob("*")
                    if p.is_file() and p.name != "index.json"]
@@ -348,6 +422,231 @@ def test_bluesky_lines_are_jetstream_events(data):
     assert dids_posting <= set(data.bs_handles)  # every DID's handle is announced
 
 
+TG_KEY_ORDER = ("id", "type", "date", "date_unixtime", "edited", "edited_unixtime", "from",
+                "from_id", "author", "forwarded_from", "forwarded_from_id", "reply_to_message_id",
+                "actor", "actor_id", "action", "title", "members", "message_id", "photo",
+                "photo_file_size", "width", "height", "text", "text_entities")
+
+
+def _fixture_message_keys() -> tuple[set, set]:
+    """Keys of the messages in the Telegram Desktop exports under ../shared/fixtures: the real
+    ones, and the hand-written schema examples that show the fields the real ones lack
+    (forwards, replies, photo sizes)."""
+    real, schema = set(), set()
+    for f in sorted((SHARED_FIXTURES / "telegram").rglob("*.json")):
+        keys = {k for m in json.loads(f.read_bytes())["messages"] for k in m}
+        (schema if "synthetic" in f.parts else real).update(keys)
+    return real, schema
+
+
+def test_telegram_files_are_single_chat_desktop_exports(data):
+    assert data.chats
+    seen_types, actions, entity_types = Counter(), Counter(), Counter()
+    keys_seen: set = set()
+    replies = forwards = 0
+    for rel, doc in data.chats.items():
+        raw = (data.root / rel).read_bytes()
+        # byte layout as Telegram Desktop writes it: one space per level, closing newline
+        assert raw.startswith(b'{\n "name": ') and raw.endswith(b"\n  }\n ]\n}\n")
+        assert b'\n  {\n   "id": ' in raw and b"\\u" not in raw  # UTF-8 as is, not escaped
+        assert list(doc) == ["name", "type", "id", "messages"]
+        assert isinstance(doc["name"], str) and isinstance(doc["id"], int)
+        seen_types[doc["type"]] += 1
+        ids = [m["id"] for m in doc["messages"]]
+        assert ids == sorted(set(ids))
+        times = [int(m["date_unixtime"]) for m in doc["messages"]]
+        assert times == sorted(times)
+        known = set()
+        for m in doc["messages"]:
+            keys = list(m)
+            keys_seen |= set(keys)
+            assert keys == sorted(keys, key=TG_KEY_ORDER.index), keys
+            assert isinstance(m["id"], int) and m["type"] in ("message", "service")
+            assert TG_DATE.match(m["date"]) and m["date_unixtime"].isdigit()
+            local = datetime.fromtimestamp(int(m["date_unixtime"]) + TG_EXPORT_TZ * 3600,
+                                           tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            assert m["date"] == local  # the exporter's local time, no zone
+            if "edited" in m:
+                assert int(m["edited_unixtime"]) > int(m["date_unixtime"])
+                assert TG_DATE.match(m["edited"])
+            if m["type"] == "service":
+                actions[m["action"]] += 1
+                assert re.match(r"^(user|channel)\d+$", m["actor_id"])
+                assert (m["text"], m["text_entities"]) == ("", [])
+                if m["action"] == "pin_message":
+                    assert m["message_id"] in known
+                if m["action"] == "invite_members":
+                    assert m["members"] and all(isinstance(x, str) for x in m["members"])
+                known.add(m["id"])
+                continue
+            assert re.match(r"^(user|channel)\d+$", m["from_id"]) and isinstance(m["from"], str)
+            if doc["type"] == "public_channel":  # a channel posts as itself
+                assert m["from_id"] == f"channel{doc['id']}"
+            if "reply_to_message_id" in m:
+                assert m["reply_to_message_id"] in known
+                replies += 1
+            if "forwarded_from" in m:
+                assert re.match(r"^channel\d+$", m["forwarded_from_id"])
+                forwards += 1
+            if "photo" in m:
+                name = TG_PHOTO.match(m["photo"])
+                d, mo, y, hh, mi, ss = name.groups()
+                assert f"{y}-{mo}-{d}T{hh}:{mi}:{ss}" == m["date"]
+                path = data.root / Path(rel).parent / m["photo"]
+                assert path.stat().st_size == m["photo_file_size"]
+                img = Image.open(path)
+                assert img.format == "JPEG" and img.size == (m["width"], m["height"])
+                assert not img.getexif()  # Telegram strips metadata
+            known.add(m["id"])
+            # text: a string when it is one plain run, else strings and entity objects;
+            # text_entities: every run as an object
+            ents = m["text_entities"]
+            for e in ents:
+                entity_types[e["type"]] += 1
+                assert list(e)[:2] == ["type", "text"] and e["text"]
+                extra = set(e) - {"type", "text"}
+                assert extra == ({"href"} if e["type"] == "text_link" else
+                                 {"user_id"} if e["type"] == "mention_name" else set())
+            if isinstance(m["text"], str):
+                assert ents == ([{"type": "plain", "text": m["text"]}] if m["text"] else [])
+            else:
+                assert len(m["text"]) == len(ents) >= 2
+                for part, e in zip(m["text"], ents, strict=True):
+                    assert part == (e["text"] if e["type"] == "plain" else e)
+    assert seen_types["public_channel"] >= 4 and seen_types["public_supergroup"] == 1
+    assert set(actions) == {"create_channel", "pin_message", "invite_members"}
+    assert replies and forwards
+    assert {"plain", "bold", "link", "text_link", "hashtag", "mention"} <= set(entity_types)
+    assert set(entity_types) <= {"plain", "bold", "link", "text_link", "hashtag", "mention",
+                                 "mention_name"}
+    for e in (e for d in data.chats.values() for m in d["messages"]
+              for e in m.get("text_entities", ())):
+        if e["type"] == "mention":
+            assert e["text"].startswith("@")
+        elif e["type"] == "hashtag":
+            assert e["text"].startswith("#")
+        elif e["type"] == "mention_name":
+            assert isinstance(e["user_id"], int)
+    if SHARED_FIXTURES.exists():  # the same keys as real exports (and the schema examples)
+        real, schema = _fixture_message_keys()
+        assert keys_seen <= real | schema, keys_seen - real - schema
+        current = json.loads(shared_fixture(
+            "telegram/desktop_export_private_group_ragtgbot.json").read_bytes())
+        plain = next(m for m in current["messages"] if m["type"] == "message")
+        group = next(d for d in data.chats.values() if d["type"] == "public_supergroup")
+        ours = next(m for m in group["messages"]
+                    if m["type"] == "message" and set(m) <= set(plain))
+        assert list(ours) == list(plain)  # same keys, same order as a real current export
+
+
+# null in every fixture line, a string in real dumps when set ("moderator", "deleted", ...)
+REDDIT_SET_WHEN_SET = {"removed_by_category": {"str"}}
+
+
+def _fixture_reddit_types() -> dict[str, dict[str, set]]:
+    out: dict[str, dict[str, set]] = {}
+    for kind, name in (("RS", "pushshift_submissions_RS_2024-02.ndjson"),
+                       ("RC", "pushshift_comments_RC_2024-02.ndjson")):
+        types = defaultdict(set)
+        for r in lines(SHARED_FIXTURES / "reddit" / name):
+            for k, v in r.items():
+                types[k].add(type(v).__name__)
+        out[kind] = types
+    return out
+
+
+def test_reddit_lines_are_pushshift_dump_objects(data):
+    subs = {r["id"]: r for r in data.submissions}
+    assert subs and data.comments
+    created_types = Counter()
+    comments_of = Counter()
+    comment_ids = {}
+    fixture = _fixture_reddit_types() if SHARED_FIXTURES.exists() else None
+    for f in sorted((data.root / "reddit").glob("*.ndjson")):
+        kind = f.name[:2]
+        last = None
+        for raw in f.read_bytes().splitlines():
+            r = json.loads(raw)
+            # Arctic Shift's layout: keys sorted, ", " and ": ", non-ASCII escaped
+            assert json.dumps(r, sort_keys=True).encode() == raw
+            created_types[type(r["created_utc"]).__name__] += 1
+            t = float(r["created_utc"])
+            assert isinstance(r["created"], (int, float)) and r["created"] == t
+            assert last is None or t >= last
+            last = t
+            assert f.name == f"{kind}_{datetime.fromtimestamp(t, tz=UTC):%Y-%m}.ndjson"
+            assert re.match(r"^[0-9a-z]+$", r["id"]) and isinstance(r["score"], int)
+            assert isinstance(r["retrieved_on"], int) and r["retrieved_on"] > t
+            assert isinstance(r["_meta"], dict) and r["subreddit_id"].startswith("t5_")
+            assert r["subreddit_name_prefixed"] == "r/" + r["subreddit"]
+            if r["author"] == "[deleted]":
+                assert "author_fullname" not in r
+            else:
+                assert re.match(r"^t2_[0-9a-z]+$", r["author_fullname"])
+                assert re.match(r"^[A-Za-z0-9_-]{3,20}$", r["author"])
+            if kind == "RS":
+                assert r["name"] == "t3_" + r["id"] and isinstance(r["is_self"], bool)
+                assert r["permalink"].startswith(f"/r/{r['subreddit']}/comments/{r['id']}/")
+                assert isinstance(r["num_comments"], int) and isinstance(r["title"], str)
+                assert isinstance(r["selftext"], str) and r["title"]
+                if r["is_self"]:
+                    assert r["url"] == "https://www.reddit.com" + r["permalink"]
+                    assert r["domain"] == "self." + r["subreddit"]
+                else:
+                    assert urlsplit(r["url"]).hostname.removeprefix("www.") == r["domain"]
+            else:
+                assert r["name"] == "t1_" + r["id"] and isinstance(r["body"], str)
+                sid = r["link_id"].removeprefix("t3_")
+                assert sid in subs  # every comment is on a submission in the data
+                assert subs[sid]["subreddit"] == r["subreddit"]
+                assert r["permalink"] == subs[sid]["permalink"] + r["id"] + "/"
+                if r["parent_id"].startswith("t1_"):
+                    parent = comment_ids[r["parent_id"][3:]]
+                    assert parent == r["link_id"]
+                else:
+                    assert r["parent_id"] == r["link_id"]
+                comment_ids[r["id"]] = r["link_id"]
+                comments_of[sid] += 1
+            if fixture is not None:  # every field is one real dumps have, with a real type
+                types = fixture[kind]
+                for k, v in r.items():
+                    assert k in types, (kind, k)
+                    # a type either dump file shows for the field ("created" is an int in
+                    # some submissions, a float in the comments)
+                    either = types[k] | fixture["RS" if kind == "RC" else "RC"].get(k, set())
+                    either |= {"NoneType"} | REDDIT_SET_WHEN_SET.get(k, set())
+                    assert type(v).__name__ in either, (kind, k, v)
+    assert set(created_types) == {"int", "float", "str"}  # as mixed as merged dumps are
+    for sid, n in comments_of.items():
+        assert subs[sid]["num_comments"] >= n
+    replies = sum(c["parent_id"].startswith("t1_") for c in data.comments)
+    assert replies > len(data.comments) // 5  # comment trees, not just top-level comments
+    deleted = [r for r in data.submissions + data.comments if r["author"] == "[deleted]"]
+    assert deleted and {r.get("body") for r in deleted} >= {"[deleted]", "[removed]"}
+    assert any(r["_meta"].get("was_deleted_later") for r in data.submissions + data.comments)
+    assert sum(not r["is_self"] for r in data.submissions) > len(data.submissions) // 5
+
+
+def test_a_long_telegram_chat_goes_on_in_a_second_export(tmp_path, monkeypatch):
+    monkeypatch.setattr(_Scenario, "TG_CAP", 40)
+    out = tmp_path / "parts"
+    manifest = generate(out, accounts=200, posts=1500, days=3, media=False)
+    files = {rel: info for rel, info in manifest["files"].items() if rel.startswith("telegram/")}
+    parts = [rel for rel in files if "-part2/" in rel]
+    assert parts
+    for rel in parts:
+        first = json.loads((out / rel.replace("-part2/", "/")).read_bytes())
+        second = json.loads((out / rel).read_bytes())
+        assert (first["name"], first["type"], first["id"]) == (second["name"], second["type"],
+                                                               second["id"])
+        assert len(first["messages"]) == 40 >= len(second["messages"])
+        assert first["messages"][-1]["id"] < second["messages"][0]["id"]
+        assert first["messages"][-1]["date_unixtime"] <= second["messages"][0]["date_unixtime"]
+    assert all(i["messages"] + i["service"] <= 40 for i in files.values())
+    assert sum(i["messages"] for i in files.values()) == manifest["totals"]["per_platform"][
+        "telegram"]
+
+
 def test_invented_hosts_are_reserved_example_domains(data):
     hosts = Counter()
     for rel in data.manifest["files"]:
@@ -374,13 +673,33 @@ def test_truth_accounts_and_posts_exist(data):
                   truth["image_spread"]["posts"]]
     for person in truth["identity"]["persons"]:
         post_lists.extend(person["posts"].values())
+    for key in ("removed", "deleted", "author_deleted", "deleted_later"):
+        post_lists.append(truth["reddit"][key])
     for lst in post_lists:
         assert lst and set(lst) <= set(data.posts)
     for key in ("bots", "campaign"):
         assert set(truth[key]["accounts"]) <= set(truth["accounts"])
         assert set(truth[key]["accounts"]) <= authors
     assert "description" in truth and set(truth["description"]) >= {
-        "bots", "campaign", "identity", "image_spread", "geo_event"}
+        "bots", "campaign", "identity", "image_spread", "geo_event", "telegram", "reddit"}
+    # every platform's accounts, posts and planted items are in the truth
+    assert {v["platform"] for v in truth["accounts"].values()} == set(PLATFORMS)
+    camp_platforms = {truth["accounts"][a]["platform"] for a in truth["campaign"]["accounts"]}
+    assert camp_platforms == {"twitter", "bluesky", "telegram", "reddit"}
+    assert {a for a in authors if a} <= set(truth["accounts"])
+    # the dump hides who wrote a deleted item; the truth knows
+    hidden = truth["reddit"]["hidden_authors"]
+    assert hidden and all(data.posts[p]["account"] is None for p in hidden)
+    assert set(hidden.values()) <= set(truth["accounts"])
+    for p in truth["reddit"]["deleted"]:
+        raw = data.posts[p]["raw"]
+        assert raw.get("body", raw.get("selftext")) in ("[deleted]", "")
+    for p in truth["reddit"]["deleted_later"]:
+        assert data.posts[p]["raw"]["_meta"]["was_deleted_later"] is True
+    chats = {c["chat_id"]: c for c in truth["telegram"]["chats"]}
+    assert {d["id"] for d in data.chats.values()} == set(chats)
+    for rel, doc in data.chats.items():
+        assert rel in chats[doc["id"]]["files"]
 
 
 def test_bots_post_at_regular_intervals(data):
@@ -422,32 +741,57 @@ def test_bots_post_at_regular_intervals(data):
 
 def test_campaign_acts_within_the_window(data):
     camp = data.truth["campaign"]
-    window = camp["parameters"]["window_seconds"]
+    par = camp["parameters"]
+    windows = par["window_seconds_by_platform"]
+    assert windows["twitter"] == windows["bluesky"] == par["window_seconds"]
     assert camp["waves"]
     members = set(camp["accounts"])
+    source = par["telegram_source_channel"]
+    platforms = Counter()
     for wave in camp["waves"]:
         at = ms(wave["at"])
         seeds = set(wave["seed_posts"])
+        tg_seed = next(data.posts[s] for s in seeds if s.startswith("telegram:"))
         kinds = Counter()
         for p in wave["posts"]:
             post = data.posts[p["post"]]
             kinds[p["kind"]] += 1
+            platforms[post["platform"]] += 1
             assert post["account"] == p["account"] and p["account"] in members
-            assert 0 <= (post["t"] - at) / 1000 <= window
+            assert 0 <= (post["t"] - at) / 1000 <= windows[post["platform"]]
             assert abs((post["t"] - at) / 1000 - p["delay_seconds"]) < 1
             if p["kind"] == "repost":
                 assert post["repost_of"] in seeds
                 continue
+            if p["kind"] == "forward":  # a Telegram forward names the source channel
+                assert "telegram:" + post["forwarded_from_id"] == source
+                assert post["raw"]["text"] == tg_seed["raw"]["text"]
+                assert post["t"] >= tg_seed["t"]
+                continue
             assert post["urls"] == [wave["url"]]
-            assert post["tags"] == wave["hashtags"] or [t.lower() for t in post["tags"]] == [
-                t.lower() for t in wave["hashtags"]]
+            if post["platform"] != "reddit":  # no hashtags on Reddit
+                assert post["tags"] == wave["hashtags"] or [t.lower() for t in post["tags"]] == [
+                    t.lower() for t in wave["hashtags"]]
             text = post["text"]
             if p["kind"] in ("seed", "copy"):
                 assert text.startswith(wave["text"]) or wave["text"] in text
-            elif p["kind"] == "near_copy" and post["platform"] == "twitter":
-                assert not text.startswith(wave["text"] + " https")
-        assert kinds["seed"] == 2
+            elif p["kind"] == "near_copy" and post["platform"] in ("twitter", "reddit"):
+                assert not text.startswith(wave["text"] + " https") and text != wave["text"]
+        assert kinds["seed"] == 4 and len(seeds) == 4
+        assert {data.posts[s]["platform"] for s in seeds} == {"twitter", "bluesky", "telegram",
+                                                              "reddit"}
     assert sum(len(w["posts"]) for w in camp["waves"]) == len(camp["posts"])
+    assert set(platforms) == {"twitter", "bluesky", "telegram", "reddit"}
+    # the relay channel was created in the period, just before the first wave
+    relay = next(d for d in data.chats.values()
+                 if "telegram:channel" + str(d["id"]) == par["telegram_relay_channel"])
+    first = relay["messages"][0]
+    assert first["type"] == "service" and first["action"] == "create_channel"
+    assert int(first["date_unixtime"]) * 1000 < ms(camp["waves"][0]["at"])
+    # campaign links reach Reddit as link posts in the campaign's subreddits
+    links = [r for r in data.submissions if r["url"].startswith("https://" + par["link_domain"])]
+    assert links and {r["subreddit"] for r in links} <= set(par["subreddits"])
+    assert all(r["domain"] == par["link_domain"] and not r["is_self"] for r in links)
 
 
 def test_geo_event_posts_fall_within_radius_and_window(data):
@@ -491,8 +835,8 @@ def _dms(v, ref):
 
 
 def test_one_person_two_platforms_share_avatar_and_name_each_other(data):
-    persons = data.truth["identity"]["persons"]
-    assert len(persons) >= 1
+    persons = [p for p in data.truth["identity"]["persons"] if p["avatar"] is not None]
+    assert len(persons) >= 2
     for person in persons:
         avatars, bios = [], []
         for uid in person["accounts"]:
@@ -526,6 +870,36 @@ def test_one_person_two_platforms_share_avatar_and_name_each_other(data):
     assert decoy_avatar["sha256"] != marta_avatar
 
 
+def test_one_person_on_reddit_and_a_telegram_channel(data):
+    """No avatar or bio in either format: related names, her flair naming the channel, her name
+    as the channel's signature, cross-posts linking back."""
+    person = next(p for p in data.truth["identity"]["persons"] if p["avatar"] is None)
+    rd_uid, tg_uid = person["accounts"]
+    assert rd_uid.startswith("reddit:u/") and tg_uid.startswith("telegram:channel")
+    rd_handle, tg_handle = person["handles"]
+    assert rd_handle.replace("_", "") == tg_handle
+    rd_posts = [data.posts[p] for p in person["posts"][rd_uid]]
+    tg_posts = [data.posts[p] for p in person["posts"][tg_uid]]
+    assert rd_posts and tg_posts
+    assert all(p["account"] == rd_uid for p in rd_posts)
+    assert all(p["account"] == tg_uid for p in tg_posts)
+    assert all(p["raw"]["author_flair_text"] == f"Amsterdam | t.me/{tg_handle}" for p in rd_posts)
+    assert all(p["raw"]["author"] == person["person"] for p in tg_posts)
+    assert all(p["raw"]["author_fullname"] == data.truth["accounts"][rd_uid]["native_id"]
+               for p in rd_posts)
+    assert person["cross_posts"]
+    for xp in person["cross_posts"]:
+        tg, rd = data.posts[xp["telegram"]], data.posts[xp["reddit"]]
+        assert 0 < rd["t"] - tg["t"] <= 30 * 60_000
+        assert rd["raw"]["title"] == tg["text"].split(" #")[0].split("\n\n")[0]
+        msg_id = xp["telegram"].rsplit("/", 1)[1]
+        assert rd["urls"] == [f"https://t.me/{tg_handle}/{msg_id}"]
+    # the same daily rhythm: she posts in the Amsterdam day on both
+    for posts in (rd_posts, tg_posts):
+        local = [(p["t"] // 3_600_000 + person["timezone_offset_hours"]) % 24 for p in posts]
+        assert sum(2 <= h <= 5 for h in local) <= len(local) // 4
+
+
 def test_image_spread_derivatives_decode_differ_and_derive(data):
     spread = data.truth["image_spread"]
     orig = spread["original"]
@@ -556,9 +930,13 @@ def test_image_spread_derivatives_decode_differ_and_derive(data):
         assert hashlib.sha256(raw).hexdigest() == d["sha256"]
         for p in d["posts"]:
             post = data.posts[p]
-            assert post["media"] == [d["url"]]
+            if post["platform"] == "telegram":  # a file in the export folder, same bytes
+                assert [data.sha(m) for m in post["media"]] == [d["sha256"]]
+                assert post["raw"]["photo_file_size"] == len(raw)
+            else:
+                assert post["media"] == [d["url"]]
             platforms.add(post["platform"])
-    assert platforms == {"twitter", "mastodon", "bluesky"}
+    assert platforms == {"twitter", "mastodon", "bluesky", "telegram"}
 
 
 def _mad(a: Image.Image, b: Image.Image) -> float:
@@ -594,6 +972,8 @@ def test_ordinary_people_post_in_their_evening_not_at_night(data):
     evening = night = 0
     per_account = Counter()
     for p in data.posts.values():
+        if p["account"] is None:  # a Reddit item whose author is "[deleted]"
+            continue
         a = accounts[p["account"]]
         if a["role"] != "ordinary":
             continue
@@ -642,3 +1022,24 @@ def test_memory_stays_bounded(tmp_path):
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 2.2 * peaks[0], peaks  # 4x the posts, far from 4x the memory
+
+
+# ------------------------------------------------------------------------- import
+
+
+def test_a_generated_scenario_imports_with_posts_on_all_five_platforms(tmp_path, case):
+    """The mappers read what the generator writes (telegram and reddit mappers included)."""
+    from socmint import ingest, store
+
+    root = tmp_path / "five"
+    manifest = generate(root, accounts=200, posts=2000, seed=5, days=3, media=False)
+    ingest.import_paths(case, [root / p for p in PLATFORMS])
+    con = store.connect(case, read_only=True)
+    try:
+        got = dict(con.execute("SELECT platform, count(*) FROM posts GROUP BY platform")
+                   .fetchall())
+    finally:
+        con.close()
+    assert set(got) == set(PLATFORMS)
+    for p in PLATFORMS:
+        assert got[p] >= manifest["totals"]["per_platform"][p] * 0.9, (p, got)
