@@ -45,6 +45,8 @@ class Settings:
     members: list[str] = field(default_factory=list)
     engine: str = "duckdb"
     tool_version: str = __version__
+    proxy: str | None = None  # every collector request goes through it: http://, socks5://
+    user_agent: str | None = None  # None: socmint's own, which says what it is
 
 
 class Case:

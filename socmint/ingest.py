@@ -175,8 +175,18 @@ class Importer:
         finally:
             self.con.unregister("_probe")
 
+    def add_batch(self, batch: list[RawItem], fr: FileReport,
+                  on_commit: Callable[[object], None] | None = None) -> None:
+        """One batch, mapped here and committed at once; `on_commit(con)` runs inside the same
+        transaction (a collector's checkpoint is saved with the pages it covers, or not at all).
+        """
+        pending: set[str] = set()
+        fresh, sightings = self._triage(batch, fr, pending)
+        mapped = map_chunk(fresh, self.method, self.who, self.run)
+        self._finish_batch(batch, fresh, sightings, mapped, fr, None, pending, on_commit)
+
     def _finish_batch(self, batch, fresh, sightings, job, fr: FileReport, progress,
-                      pending: set[str]) -> None:
+                      pending: set[str], on_commit=None) -> None:
         mapped: Mapped = job.result() if hasattr(job, "result") else job
         now = datetime.now(timezone.utc)
         for it, env, frame, n in zip(fresh, mapped.envelopes, mapped.frames,
@@ -193,12 +203,12 @@ class Importer:
                 fr.mapped += 1
                 fr.empty += n == 0
         self.packs.sync()
-        self._commit(mapped, sightings)
+        self._commit(mapped, sightings, on_commit)
         pending.difference_update(it.digest for it in fresh)
         if progress:
             progress(sum(len(it.data) for it in batch))
 
-    def _commit(self, mapped: Mapped, sightings: pa.Table) -> None:
+    def _commit(self, mapped: Mapped, sightings: pa.Table, on_commit=None) -> None:
         """One transaction: the batch's envelopes, sightings and observations, or none of them."""
         staged = [("evidence", pa.Table.from_pylist(mapped.envelopes,
                                                     schema=evidence.INDEX_SCHEMA)),
@@ -211,6 +221,8 @@ class Importer:
                 con.register("_rows", rows)
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
                 con.unregister("_rows")
+            if on_commit is not None:
+                on_commit(con)
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

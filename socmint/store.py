@@ -31,6 +31,11 @@ RUNS_DDL = """
 CREATE TABLE IF NOT EXISTS runs (
   run VARCHAR PRIMARY KEY, action VARCHAR, started_at TIMESTAMPTZ, finished_at TIMESTAMPTZ,
   operator VARCHAR, params VARCHAR, counts VARCHAR, status VARCHAR);
+CREATE TABLE IF NOT EXISTS jobs (
+  id VARCHAR PRIMARY KEY, platform VARCHAR, kind VARCHAR, params VARCHAR, since TIMESTAMPTZ,
+  "until" TIMESTAMPTZ, "limit" BIGINT, created_at TIMESTAMPTZ, created_by VARCHAR);
+CREATE TABLE IF NOT EXISTS job_state (
+  job VARCHAR PRIMARY KEY, checkpoint VARCHAR, updated_at TIMESTAMPTZ, run VARCHAR);
 """
 
 

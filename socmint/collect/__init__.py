@@ -1,0 +1,1 @@
+"""Live collection: declared jobs, platform collectors, the polite HTTP client, monitoring."""
