@@ -111,6 +111,20 @@ def create(name: str, *, purpose: str, legal_basis: str, retention_days: int,
     return Case(folder)
 
 
+OPTIONS = ("proxy", "user_agent")
+
+
+def set_option(case: Case, key: str, value: str | None) -> None:
+    """A collection setting of the case (proxy, user agent), written back to case.json."""
+    if key not in OPTIONS:
+        raise CaseError(f"settable: {', '.join(OPTIONS)}; not {key!r}")
+    if key == "proxy" and value and not re.match(r"^(https?|socks5h?|socks4)://[^\s]+$", value):
+        raise CaseError("proxy: http://HOST:PORT, socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050)")
+    setattr(case.settings, key, value)
+    (case.root / "case.json").write_bytes(orjson.dumps(asdict(case.settings),
+                                                       option=orjson.OPT_INDENT_2))
+
+
 def list_cases() -> list[Case]:
     base = home() / "cases"
     if not base.is_dir():

@@ -6,6 +6,7 @@ import sys
 import time
 import tomllib
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,9 +34,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 case_app = typer.Typer(no_args_is_help=True, help="Create, list and show cases.")
 evidence_app = typer.Typer(no_args_is_help=True, help="The raw evidence store.")
 audit_app = typer.Typer(no_args_is_help=True, help="The case's hash-chained audit log.")
+secret_app = typer.Typer(no_args_is_help=True, help="Credentials for collectors (0600 file).")
 app.add_typer(case_app, name="case")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(audit_app, name="audit")
+app.add_typer(secret_app, name="secret")
 
 out = Console()
 err = Console(stderr=True)
@@ -130,6 +133,18 @@ def case_show(case: CaseOpt = None, json: JsonOpt = False):
             if k != "counts"] + [[f"{k} rows", v] for k, v in info["counts"].items()])
 
 
+@case_app.command("set")
+def case_set(key: Annotated[str, typer.Argument(help="proxy or user_agent")],
+             value: Annotated[str, typer.Argument(help="e.g. socks5://127.0.0.1:9050; "
+                                                     "'' to clear")],
+             case: CaseOpt = None):
+    """Collection settings of a case: the proxy every request goes through, the user agent."""
+    c = cases.open_case(case)
+    cases.set_option(c, key, value or None)
+    audit.record(c, "case.set", {"key": key, "value": value})
+    out.print(f"{key} = {value or '(default)'}", markup=False)
+
+
 @case_app.command("use")
 def case_use(name: str):
     """Make a case the current one."""
@@ -198,6 +213,118 @@ def formats_cmd(json: JsonOpt = False, markdown: Annotated[bool, typer.Option(
            [[r["platform"], r["format"], r["title"],
              "; ".join(f"{t}: {', '.join(v)}" for t, v in r["cannot_provide"].items())]
             for r in rows])
+
+
+# -- collection -------------------------------------------------------------------------------
+@app.command("collect")
+def collect_cmd(
+    platform: Annotated[Optional[str], typer.Argument(help="mastodon, bluesky, reddit, ...")]
+    = None,
+    kind: Annotated[Optional[str], typer.Option(help="What to collect, when the option used "
+                                                 "does not say (e.g. public, catalog).")] = None,
+    hashtag: Annotated[Optional[str], typer.Option()] = None,
+    account: Annotated[Optional[str], typer.Option()] = None,
+    thread: Annotated[Optional[str], typer.Option()] = None,
+    query: Annotated[Optional[str], typer.Option()] = None,
+    server: Annotated[Optional[str], typer.Option(help="The server (Mastodon).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option(help="key=value for the collector.")]
+    = None,
+    since: Annotated[Optional[datetime], typer.Option()] = None,
+    until: Annotated[Optional[datetime], typer.Option()] = None,
+    limit: Annotated[Optional[int], typer.Option(help="At most this many items per run.")]
+    = None,
+    job: Annotated[Optional[str], typer.Option(help="Re-run a saved job.")] = None,
+    case: CaseOpt = None, json: JsonOpt = False):
+    """Collect live from a platform. The job is saved in the case, so it can be re-run
+    (--job) or watched; a killed job resumes where it stopped."""
+    from socmint.collect import runner
+
+    c = cases.open_case(case)
+    if job is None:
+        if platform is None:
+            raise SocmintError("name a platform (socmint collect mastodon --hashtag osint "
+                               "--server mastodon.social) or a saved job (--job ID)")
+        given = {k: v for k, v in (("hashtag", hashtag), ("account", account),
+                                   ("thread", thread), ("query", query)) if v is not None}
+        params = {**given, **_params(param or [])}
+        if server:
+            params["server"] = server
+        kind = kind or next(iter(given), None)
+        if kind is None:
+            raise SocmintError("say what to collect: --hashtag, --account, --thread, --query "
+                               "or --kind")
+        if kind == "query":
+            kind = "search"
+        job = runner.save_job(c, platform, kind, params, since=_utc(since), until=_utc(until),
+                              limit=limit).id
+    with Progress(TextColumn("{task.description}"), MofNCompleteColumn(), TextColumn("items"),
+                  TimeElapsedColumn(), console=err, disable=json or not err.is_terminal) as bar:
+        task = bar.add_task(f"collecting {job}", total=limit)
+
+        def on_page(page, report, wait):
+            if wait:
+                bar.update(task, description=f"waiting {wait[0]:.0f} s ({wait[1]})")
+            else:
+                bar.update(task, completed=report.posts, description=f"collecting {job}")
+
+        report = runner.run(c, job, on_page=on_page)
+    d = report.as_dict()
+    if json:
+        return _json(d)
+    i = d["items"]
+    _table(f"collect {job}", ["pages", "read", "new", "updated", "duplicate", "rejected",
+                              "requests", "waited s", "finished"],
+           [[d["pages"], i["read"], i["new"], i["updated"], i["duplicate"], i["rejected"],
+             d["requests"], d["waited_seconds"], "yes" if d["finished"] else "no"]])
+    for p in d["problems"]:
+        out.print(f"problem: {p}", markup=False, soft_wrap=True)
+
+
+def _params(pairs: list[str]) -> dict:
+    out_: dict = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise SocmintError(f"--param takes key=value, not {pair!r}")
+        out_[key] = int(value) if value.isdigit() else value
+    return out_
+
+
+def _utc(dt: datetime | None) -> datetime | None:
+    return dt.replace(tzinfo=timezone.utc) if dt is not None and dt.tzinfo is None else dt
+
+
+@app.command("jobs")
+def jobs_cmd(case: CaseOpt = None, json: JsonOpt = False):
+    """The case's saved collection jobs, with their checkpoints."""
+    from socmint.collect import runner
+
+    c = cases.open_case(case)
+    rows = [{"job": j.id, "platform": j.platform, "kind": j.kind, "params": j.params,
+             "limit": j.limit, "checkpoint": cp, "last_page_at": at}
+            for j, cp, at in runner.jobs(c)]
+    if json:
+        return _json(rows)
+    _table("jobs", ["job", "platform", "kind", "params", "last page"],
+           [[r["job"], r["platform"], r["kind"], orjson.dumps(r["params"]).decode(),
+             r["last_page_at"]] for r in rows])
+
+
+@secret_app.command("set")
+def secret_set(section: str, key: str,
+               server: Annotated[Optional[str], typer.Option(help="For platforms with many "
+                                                             "servers (Mastodon).")] = None):
+    """Store a credential in the secrets file (0600). The value is read from standard input,
+    never from the command line, so it stays out of the shell history and the audit log."""
+    from socmint import secrets
+
+    value = sys.stdin.readline().strip() if not sys.stdin.isatty() else typer.prompt(
+        f"{section} {key}", hide_input=True)
+    if not value:
+        raise SocmintError("no value given")
+    secrets.put(section, key, value, server=server)
+    err.print(f"stored {section} {key}{' for ' + server if server else ''} in "
+              f"{secrets.path()}", markup=False)
 
 
 def _read_mapping(path: Path) -> dict:

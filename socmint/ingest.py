@@ -267,8 +267,15 @@ class Importer:
             f"SELECT origin, count(*) FROM evidence WHERE run = ? AND {pos} IN "
             "(SELECT pos FROM _fresh) GROUP BY origin", [self.run]).fetchall())
         seen: set[str] = set()
+        # a collect job's items have their request URLs as origins, not the job's: they get
+        # what no file claims
+        unclaimed = sum(n for o, n in fresh_per_file.items()
+                        if o not in {f.origin for f in self.report.files})
         for fr in self.report.files:
-            fresh = fresh_per_file.get(fr.origin, 0) if fr.origin not in seen else 0
+            if fr.origin in fresh_per_file:
+                fresh = fresh_per_file[fr.origin] if fr.origin not in seen else 0
+            else:
+                fresh, unclaimed = unclaimed, 0
             seen.add(fr.origin)
             new = min(fr.mapped, fresh + fr.empty)
             fr.counts["new"] += new

@@ -54,7 +54,11 @@ def decode(data: bytes, framing: str, context: dict | None):
         name, part, body = split_ytd(data)
         return ArchivePart(name=name, part=part, items=orjson.loads(body),
                            owner=(context or {}).get("owner"))
-    return orjson.loads(data)
+    doc = orjson.loads(data)
+    defaults = (context or {}).get("payload_defaults")
+    if defaults and type(doc) is dict:  # what the request knew and the answer leaves out
+        doc = {**defaults, **doc}
+    return doc
 
 
 def map_one(it: RawItem, method: str, operator: str, run: str):

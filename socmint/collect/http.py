@@ -106,8 +106,9 @@ class Client:
             await self._wait_turn(host)
             try:
                 r = await self._follow(url, params, headers)
-            except HostRefused:
-                raise
+            except HostRefused as exc:  # a redirect elsewhere: reported, never followed
+                return Response(secrets.redact(url), 0, b"", {}, datetime.now(timezone.utc),
+                                str(exc), attempt)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 problem = f"{type(exc).__name__}: {secrets.redact(str(exc))[:200]}"
                 await self._backoff(attempt, None, problem)

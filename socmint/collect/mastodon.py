@@ -43,7 +43,7 @@ class MastodonCollector:
         headers = {"Authorization": f"Bearer {token}"} if token else None
         base = self.base(job)
         if job.kind == "thread":
-            sid = str(job.params["id"])
+            sid = str(job.params.get("thread") or job.params.get("id"))
             for path in (f"/api/v1/statuses/{sid}", f"/api/v1/statuses/{sid}/context"):
                 r = await client.get(base + path, headers=headers)
                 yield Page(r.url, r.data, r.at, {"done": True}, 1, problem=_problem(r))
@@ -79,8 +79,9 @@ class MastodonCollector:
         since = checkpoint.get("since_id", checkpoint.get("newest"))
         max_id = checkpoint.get("max_id")
         top = checkpoint.get("top")
+        size = _page_size(job)
         while True:
-            params = {"limit": PAGE}
+            params = {"limit": size}
             if since:
                 params["since_id"] = since
             if max_id:
@@ -102,7 +103,7 @@ class MastodonCollector:
             max_id = min(ids, key=_order, default=None)
             older = job.since is not None and _oldest(statuses) is not None \
                 and _oldest(statuses) < job.since
-            done = older or len(statuses) < PAGE or max_id is None
+            done = older or len(statuses) < size or max_id is None
             checkpoint = {"newest": top} if done else {"since_id": since, "max_id": max_id,
                                                        "top": top}
             yield Page(r.url, r.data, r.at, checkpoint, len(statuses))
@@ -111,9 +112,10 @@ class MastodonCollector:
 
     async def _search(self, job, client, base, headers, checkpoint) -> AsyncIterator[Page]:
         offset = int(checkpoint.get("offset", 0))
+        size = _page_size(job)
         while True:
             r = await client.get(base + "/api/v2/search", headers=headers, params={
-                "q": str(job.params["query"]), "type": "statuses", "limit": PAGE,
+                "q": str(job.params["query"]), "type": "statuses", "limit": size,
                 "offset": offset, "resolve": "false"})
             body = r.json() if r.status == 200 and not r.problem else None
             found = body.get("statuses") if isinstance(body, dict) else None
@@ -124,8 +126,13 @@ class MastodonCollector:
             offset += len(found)
             checkpoint = {"offset": offset}
             yield Page(r.url, r.data, r.at, checkpoint, len(found))
-            if len(found) < PAGE:
+            if len(found) < size:
                 return
+
+
+def _page_size(job: Job) -> int:
+    size = job.params.get("page_size", PAGE)
+    return size if isinstance(size, int) and 1 <= size <= PAGE else PAGE
 
 
 def _statuses(r) -> list | None:

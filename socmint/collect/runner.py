@@ -151,8 +151,10 @@ async def _pump(job: Job, collector: Collector, checkpoint: dict, imp: Importer,
 
     client = Client(collector.hosts(job), on_wait=waited,
                     **{k: v for k, v in options.items() if v is not None})
+    last_problem = None
     async with client:
         async for page in collector.pages(job, client, checkpoint):
+            last_problem = page.problem
             report.requests = client.requests
             if page.problem:
                 report.problems.append(secrets.redact(f"{page.url}: {page.problem}"))
@@ -164,8 +166,8 @@ async def _pump(job: Job, collector: Collector, checkpoint: dict, imp: Importer,
                 on_page(page, report, None)
             if job.limit is not None and report.posts >= job.limit:
                 break
-        else:
-            report.finished = True
+        else:  # the collector ran out of pages; it ends on a problem when it had to stop
+            report.finished = last_problem is None
         report.requests = client.requests
     if job.limit is not None and report.posts >= job.limit:
         report.finished = True
