@@ -35,10 +35,12 @@ case_app = typer.Typer(no_args_is_help=True, help="Create, list and show cases."
 evidence_app = typer.Typer(no_args_is_help=True, help="The raw evidence store.")
 audit_app = typer.Typer(no_args_is_help=True, help="The case's hash-chained audit log.")
 secret_app = typer.Typer(no_args_is_help=True, help="Credentials for collectors (0600 file).")
+alerts_app = typer.Typer(help="Alerts raised by monitoring (socmint watch).")
 app.add_typer(case_app, name="case")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(audit_app, name="audit")
 app.add_typer(secret_app, name="secret")
+app.add_typer(alerts_app, name="alerts")
 
 out = Console()
 err = Console(stderr=True)
@@ -308,6 +310,64 @@ def jobs_cmd(case: CaseOpt = None, json: JsonOpt = False):
     _table("jobs", ["job", "platform", "kind", "params", "last page"],
            [[r["job"], r["platform"], r["kind"], orjson.dumps(r["params"]).decode(),
              r["last_page_at"]] for r in rows])
+
+
+@app.command("watch")
+def watch_cmd(jobs: Annotated[Optional[list[str]], typer.Argument(help="Saved job ids "
+                                                                  "(default: all).")] = None,
+              every: Annotated[float, typer.Option(help="Minutes between rounds.")] = 15.0,
+              rounds: Annotated[Optional[int], typer.Option(help="Stop after this many "
+                                                            "rounds (default: until Ctrl-C).")]
+              = None,
+              case: CaseOpt = None, json: JsonOpt = False):
+    """Re-run saved jobs on an interval; record edits, metric changes and deletions, and raise
+    alerts for edits and deletions."""
+    from socmint.collect import watch
+
+    c = cases.open_case(case)
+
+    def on_round(r: dict) -> None:
+        if json:
+            sys.stdout.write(orjson.dumps(r, default=str).decode() + "\n")
+            sys.stdout.flush()
+            return
+        for e in r["jobs"]:
+            changes = ", ".join(f"{k} {v}" for k, v in e["changes"].items()) or "no changes"
+            out.print(f"round {r['round']} {e['job']}: {e['status']}; {changes}"
+                      + (f"; {e['error']}" if e["error"] else ""), markup=False, soft_wrap=True)
+            for a in e["alerts"]:
+                out.print(f"  alert: {a}", markup=False, soft_wrap=True)
+
+    watch.watch(c, jobs or None, every=every * 60, rounds=rounds, on_round=on_round)
+
+
+@alerts_app.callback(invoke_without_command=True)
+def alerts_list(ctx: typer.Context, all_: Annotated[bool, typer.Option(
+        "--all", help="Acknowledged ones too.")] = False,
+                case: CaseOpt = None, json: JsonOpt = False):
+    """Alerts raised by monitoring: edits and deletions, newest first."""
+    if ctx.invoked_subcommand:
+        return
+    from socmint.collect import watch
+
+    c = cases.open_case(case)
+    found = watch.alerts(c, unacknowledged_only=not all_)
+    audit.record(c, "alerts.list", {"all": all_}, {"alerts": len(found)})
+    if json:
+        return _json(found)
+    _table("alerts", ["id", "at", "kind", "summary", "acknowledged"],
+           [[a["id"], a["at"], a["kind"], a["summary"], "yes" if a["acknowledged"] else ""]
+            for a in found])
+
+
+@alerts_app.command("ack")
+def alerts_ack(alert_id: int, case: CaseOpt = None):
+    """Mark an alert as seen (audited)."""
+    from socmint.collect import watch
+
+    c = cases.open_case(case)
+    watch.acknowledge(c, alert_id)
+    out.print(f"alert {alert_id} acknowledged")
 
 
 @secret_app.command("set")

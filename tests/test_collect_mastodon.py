@@ -213,3 +213,35 @@ def test_cli_collects_saves_the_job_and_keeps_secrets_off_the_command_line(home,
     assert token not in audit_log and "collect" in audit_log
     refused = cli("collect", "mastodon", "--hashtag", "x")
     assert refused.returncode == 2 and "server" in refused.stderr
+
+
+def test_cli_watch_records_an_edit_and_alerts(home, only_loopback):
+    import copy
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {"SOCMINT_HOME": str(home), "PATH": "/usr/bin:/bin", "SOCMINT_OPERATOR": "tester"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "socmint.cli", *args], env=env,
+                              capture_output=True, text=True, cwd=ROOT)
+
+    cli("case", "new", "c", "--purpose", "p", "--legal-basis", "b", "--retention", "1")
+    s = statuses()[:3]
+    edited = copy.deepcopy(s)
+    edited[0]["content"] = "<p>Edited: the claim was wrong</p>"
+    edited[0]["edited_at"] = "2026-08-02T10:00:00.000Z"
+    with Loopback() as srv:
+        srv.route(TAG, [page(s), page(edited)])
+        port = srv.server.server_address[1]
+        cli("collect", "mastodon", "--hashtag", "osint", "--server", f"127.0.0.1:{port}",
+            "--param", "scheme=http")
+        watched = cli("watch", "--rounds", "1", "--every", "0")
+        assert watched.returncode == 0, watched.stderr
+    assert "edited 1" in watched.stdout and "Edited: the claim was wrong" in watched.stdout
+    alerts = json.loads(cli("alerts", "--json").stdout)
+    assert [(a["kind"], a["uid"]) for a in alerts] == [("edited", "mastodon:" + s[0]["uri"])]
+    assert cli("alerts", "ack", str(alerts[0]["id"])).returncode == 0
+    assert json.loads(cli("alerts", "--json").stdout) == []
