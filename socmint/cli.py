@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import tomllib
+from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -263,11 +264,15 @@ def collect_cmd(
                   TimeElapsedColumn(), console=err, disable=json or not err.is_terminal) as bar:
         task = bar.add_task(f"collecting {job}", total=limit)
 
+        started = time.perf_counter()
+
         def on_page(page, report, wait):
             if wait:
                 bar.update(task, description=f"waiting {wait[0]:.0f} s ({wait[1]})")
             else:
-                bar.update(task, completed=report.posts, description=f"collecting {job}")
+                rate = report.posts / max(time.perf_counter() - started, 1e-6)
+                bar.update(task, completed=report.posts,
+                           description=f"collecting {job} ({rate:,.1f} items/s)")
 
         report = runner.run(c, job, on_page=on_page)
     d = report.as_dict()
@@ -368,6 +373,37 @@ def alerts_ack(alert_id: int, case: CaseOpt = None):
     c = cases.open_case(case)
     watch.acknowledge(c, alert_id)
     out.print(f"alert {alert_id} acknowledged")
+
+
+@app.command("username")
+def username_cmd(name: str,
+                 sites: Annotated[list[Path], typer.Option(
+                     "--sites", help="A Sherlock or Maigret site catalog (data.json); "
+                                     "repeatable.")],
+                 case: CaseOpt = None, json: JsonOpt = False):
+    """Check where a username exists, on the sites of the catalogs given. "unknown" is said
+    whenever a site cannot tell (a false "found" is worse); every answer is kept as evidence."""
+    from socmint.collect import username
+
+    c = cases.open_case(case)
+    catalog = username.load_catalogs(sites)
+    with Progress(TextColumn("{task.description}"), console=err,
+                  disable=json or not err.is_terminal) as bar:
+        task = bar.add_task(f"checking {len(catalog)} sites")
+        results = username.check_username(
+            name, catalog, proxy=c.settings.proxy,
+            on_wait=lambda s, why: bar.update(task, description=f"waiting {s:.0f} s ({why})"),
+            **({"user_agent": c.settings.user_agent} if c.settings.user_agent else {}))
+    username.store_results(c, name, results)
+    rows = [{"site": r.site, "status": r.status, "url": r.url, "reason": r.reason,
+             "http_status": r.http_status} for r in results]
+    if json:
+        return _json(rows)
+    counts = Counter(r["status"] for r in rows)
+    out.print(", ".join(f"{k} {v}" for k, v in sorted(counts.items())), markup=False)
+    _table(f"username {name}", ["site", "status", "url", "reason"],
+           [[r["site"], r["status"], r["url"], r["reason"]] for r in rows
+            if r["status"] in ("found", "unknown")])
 
 
 @secret_app.command("set")

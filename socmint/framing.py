@@ -5,6 +5,7 @@ A file (on disk, or a member of a zip archive) is read in one of these framings:
   lines     JSON lines: each non-empty line is an item
   document  one JSON document: the whole file is an item (up to 1 GiB)
   ytd       an X/Twitter archive part (`window.YTD.<name>.part<N> = [...]`): the whole file
+  feed      RSS or Atom (XML): the whole file, read by feedparser
   csv       CSV: each record is an item, stored with the header line before it, so every item
             reads on its own (an item's bytes are `header \\n record`, exactly as in the file)
   file      anything else (images, video, HTML, text): kept whole as evidence, not mapped
@@ -31,13 +32,16 @@ import orjson
 
 from socmint.errors import SocmintError
 
-FRAMINGS = ("lines", "document", "ytd", "csv", "file", "empty")
+FRAMINGS = ("lines", "document", "ytd", "csv", "feed", "file", "empty")
 MAX_WHOLE = 1 << 30  # a document or file kept whole must fit in memory: larger ones are refused
 MAX_CSV_RECORD = 1 << 20  # an unbalanced quote must not swallow the rest of a file into one item
 HEAD = 1 << 16
 DELIMITERS = (",", ";", "\t", "|")
 YTD = re.compile(rb"\Awindow\.YTD\.(\w{1,100})\.part(\d{1,6})\s*=\s*")
 BOM = b"\xef\xbb\xbf"
+FEED = re.compile(rb"\A(?:<\?xml[^>]{0,200}\?>\s*)?(?:<!--.{0,500}?-->\s*){0,5}"
+                  rb"(?:<!DOCTYPE[^\[>]{0,200}(?:\[[^\]]{0,4000}\])?\s*>\s*)?"
+                  rb"<(?:rss|feed|rdf:RDF)[\s>]", re.S)  # an RSS, Atom or RSS 1.0 root
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,8 @@ def framing_of(head: bytes, at_end: bool = True) -> str:
         return "lines"
     if stripped[:1] in (b"{", b"["):
         return "document"
+    if FEED.search(stripped[:8192]):  # XML says its own encoding: checked before UTF-8
+        return "feed"
     if b"\x00" in head or not _utf8(head):
         return "file"
     return "csv" if _looks_like_csv(stripped, at_end) else "file"
@@ -232,7 +238,7 @@ class Cut:
 
 
 def cuts(src: Source, kind: str) -> Iterator[Cut]:
-    if kind in ("document", "ytd", "file"):
+    if kind in ("document", "ytd", "feed", "file"):
         data = src.read()
         if kind == "file":
             yield Cut(data, 0, 1)

@@ -19,7 +19,7 @@ from socmint import __version__, evidence, sources
 from socmint.errors import RejectedItem
 from socmint.framing import file_kind, read_csv_record, split_ytd
 from socmint.model import TABLES, Records, arrow_table
-from socmint.sources import generic
+from socmint.sources import generic, rss
 from socmint.sources.common import ArchivePart
 
 
@@ -50,14 +50,19 @@ def decode(data: bytes, framing: str, context: dict | None):
     """The value a mapper reads, from an item's bytes and how they were cut from their file."""
     if framing == "csv":
         return read_csv_record(data)
+    if framing == "feed":
+        return rss.parse(data, (context or {}).get("url"))
     if framing == "ytd":
         name, part, body = split_ytd(data)
         return ArchivePart(name=name, part=part, items=orjson.loads(body),
                            owner=(context or {}).get("owner"))
     doc = orjson.loads(data)
     defaults = (context or {}).get("payload_defaults")
-    if defaults and type(doc) is dict:  # what the request knew and the answer leaves out
-        doc = {**defaults, **doc}
+    if defaults:  # what the request knew and the answer leaves out (a 4chan board)
+        if type(doc) is dict:
+            doc = {**defaults, **doc}
+        elif type(doc) is list:
+            doc = [{**defaults, **d} if type(d) is dict else d for d in doc]
     return doc
 
 
@@ -76,7 +81,7 @@ def map_one(it: RawItem, method: str, operator: str, run: str):
     try:
         doc = decode(it.data, it.framing, it.context)
     except (orjson.JSONDecodeError, ValueError, UnicodeDecodeError, csv.Error) as exc:
-        what = "CSV" if it.framing == "csv" else "JSON"
+        what = {"csv": "CSV", "feed": "feed"}.get(it.framing, "JSON")
         env.update(status="rejected", reason=f"not valid {what}: {exc}"[:300])
         return env, None
     mapping = (it.context or {}).get("mapping")

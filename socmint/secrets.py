@@ -102,15 +102,20 @@ def _quote(v: str) -> str:
     return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+NOT_SECRET = {"handle", "username", "user", "server"}  # who you are, not how you get in
+
+
 def values() -> list[str]:
-    """Every secret value, longest first (so a secret containing another is scrubbed whole)."""
+    """Every secret value, longest first (so a secret containing another is scrubbed whole).
+    Account names are left alone: they appear in the data collected, and are not credentials.
+    """
     out: list[str] = []
 
     def walk(node):
-        for v in node.values():
+        for k, v in node.items():
             if isinstance(v, dict):
                 walk(v)
-            elif isinstance(v, str) and len(v) >= 4:
+            elif isinstance(v, str) and len(v) >= 4 and k not in NOT_SECRET:
                 out.append(v)
 
     try:

@@ -639,7 +639,7 @@ def test_formats_declared_and_cannot_provide_honoured():
 
 def _other_payloads():
     out = []
-    roots = [p for p in OWN_FIXTURES.iterdir() if p.is_dir() and p.name != "reddit"]
+    roots = [p for p in OWN_FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("reddit")]
     if SHARED_FIXTURES.exists():
         roots += [p for p in SHARED_FIXTURES.iterdir() if p.is_dir() and p.name != "reddit"]
     for root in roots:

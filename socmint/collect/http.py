@@ -60,8 +60,6 @@ class Pace:
     next_at: float = 0.0
     paused_until: float = 0.0
 
-    def delay(self, now: float) -> float:
-        return max(self.next_at, self.paused_until) - now
 
 
 @dataclass
@@ -100,12 +98,30 @@ class Client:
     async def get(self, url: str, *, params: dict | None = None, headers: dict | None = None,
                   expect_json: bool = True) -> Response:
         """GET with pacing, retries and redirects between named hosts."""
+        return await self._request("GET", url, params=params, headers=headers,
+                                   expect_json=expect_json)
+
+    async def post(self, url: str, *, json: dict | None = None, data: dict | None = None,
+                   auth: tuple[str, str] | None = None, headers: dict | None = None,
+                   expect_json: bool = True) -> Response:
+        """POST (a login, a token request) with the same care as GET, but no redirect is ever
+        followed: credentials go to the one address named. The body appears in nothing the
+        response or its problems say."""
+        return await self._request("POST", url, json=json, data=data, auth=auth,
+                                   headers=headers, expect_json=expect_json)
+
+    async def _request(self, method: str, url: str, *, expect_json: bool, **kw) -> Response:
         host = self.check_host(url)
         problem = None
         for attempt in range(1, self.attempts + 1):
             await self._wait_turn(host)
             try:
-                r = await self._follow(url, params, headers)
+                if method == "GET":
+                    r = await self._follow(url, kw.get("params"), kw.get("headers"))
+                else:
+                    self.requests += 1
+                    r = await self._http.request(method, url, **kw)
+                    await r.aread()
             except HostRefused as exc:  # a redirect elsewhere: reported, never followed
                 return Response(secrets.redact(url), 0, b"", {}, datetime.now(timezone.utc),
                                 str(exc), attempt)
@@ -151,13 +167,16 @@ class Client:
         raise httpx.TooManyRedirects("more than 5 redirects", request=r.request)
 
     async def _wait_turn(self, host: str) -> None:
+        """Each request reserves its slot before it sleeps, so concurrent tasks to one host
+        queue behind each other instead of waking together."""
         pace = self._paces.setdefault(host, Pace(self.per_second.get(host, 1.0)))
-        delay = pace.delay(self.clock())
-        if delay > 0:
+        now = self.clock()
+        start = max(now, pace.next_at, pace.paused_until)
+        pace.next_at = start + 1.0 / pace.per_second
+        if start > now:
             if self.on_wait:
-                self.on_wait(delay, f"pacing {host}")
-            await self.sleep(delay)
-        pace.next_at = self.clock() + 1.0 / pace.per_second
+                self.on_wait(start - now, f"pacing {host}")
+            await self.sleep(start - now)
 
     def _note_budget(self, host: str, r: httpx.Response) -> None:
         """Stop before the server's budget runs out, until it resets."""

@@ -19,6 +19,7 @@ the same declarations (`socmint formats --markdown > docs/formats.md`) and a tes
 | document | starts with `{` or `[`, not JSON lines | the whole file (up to 1 GiB) |
 | ytd | starts with `window.YTD.<name>.part<N> =` | the whole file |
 | csv | UTF-8 text in named columns (`,` `;` tab `\\|`) | the header line and one record |
+| feed | XML whose root is `<rss>`, `<feed>` or `<rdf:RDF>` | the whole feed |
 | file | anything else: images, video, HTML, text | the whole file, kept, not mapped |
 
 A CSV item is the header line, a newline, and the record's bytes exactly as they lie in the file

@@ -24,16 +24,18 @@ from socmint.sources import (
     instagram,
     mastodon,
     reddit,
+    rss,
     telegram,
     tiktok,
     twitter,
+    username,
     youtube,
     zeeschuimer,
 )
 from socmint.sources.common import ArchivePart, Format
 
 MODULES: tuple[ModuleType, ...] = (zeeschuimer, twitter, mastodon, bluesky, telegram, reddit,
-                                   fourchan, youtube, facebook, tiktok, instagram)
+                                   fourchan, youtube, facebook, tiktok, instagram, rss, username)
 BY_PLATFORM = {m.PLATFORM: m for m in MODULES}
 
 

@@ -49,7 +49,7 @@ from socmint.model import Records
 from socmint.sources.common import Format, add_url, integer, obj, seq, text, utc
 
 PLATFORM = "bluesky"
-MAPPER_VERSION = "1"
+MAPPER_VERSION = "2"
 
 P = PLATFORM
 POST = "app.bsky.feed.post"
@@ -550,11 +550,13 @@ def _detect_one(d: dict) -> str | None:
     feed = d.get("feed")
     if isinstance(feed, list) and (
             (feed and isinstance(feed[0], dict) and _is_post_view(feed[0].get("post")))
-            or (not feed and "cursor" in d and len(d) == 2)):
+            or (not feed and set(d) <= {"feed", "cursor"})):  # the last page is empty
         return "bluesky.feed"
     posts = d.get("posts")
-    if isinstance(posts, list) and posts and _is_post_view(posts[0]) \
-            and isinstance(posts[0].get("author"), dict):
+    if isinstance(posts, list) and ((posts and _is_post_view(posts[0])
+                                     and isinstance(posts[0].get("author"), dict))
+                                    or (not posts and len(d) > 1  # {"posts": []} alone
+                                        and set(d) <= {"posts", "cursor", "hitsTotal"})):
         return "bluesky.feed"
     subject = d.get("subject")
     if isinstance(subject, dict) and _is_did(subject.get("did")) and (

@@ -346,9 +346,10 @@ def map_item(item, fmt) -> Records:
         m.post(item, None)
     elif fmt in (CATALOG, THREADLIST):
         for page in seq(item):
-            for t in seq(obj(page).get("threads")):
+            page = obj(page)
+            for t in seq(page.get("threads")):
                 t = obj(t)
-                board = _board(t.get("board"))
+                board = _board(t.get("board")) or _board(page.get("board"))
                 m.post(t, board)
                 for r in seq(t.get("last_replies")):
                     m.post(r, board)
