@@ -406,6 +406,38 @@ def username_cmd(name: str,
             if r["status"] in ("found", "unknown")])
 
 
+@app.command("near-duplicates")
+def near_duplicates_cmd(threshold: Annotated[float, typer.Option(
+        help="Word-set similarity (Jaccard) that makes two texts the same.")] = 0.8,
+                        min_size: Annotated[int, typer.Option(help="Smallest group shown.")] = 2,
+                        top: Annotated[int, typer.Option(help="Groups printed.")] = 20,
+                        case: CaseOpt = None, json: JsonOpt = False):
+    """Group posts whose text is the same up to case, punctuation, links, mentions and a word or
+    two; each group with its first poster, size, accounts and spread in time."""
+    from socmint.enrich import neardup
+
+    c = cases.open_case(case)
+    with c.writing():
+        con = store.connect(c)
+        try:
+            groups = neardup.group(con, min_size=min_size, threshold=threshold)
+        finally:
+            con.close()
+    audit.record(c, "near_duplicates", {"threshold": threshold, "min_size": min_size},
+                 {"groups": len(groups)})
+    groups.sort(key=lambda g: (-g.size, g.first_at or datetime.min.replace(tzinfo=timezone.utc)))
+    rows = [{"group": g.id, "size": g.size, "accounts": g.accounts, "first_post": g.first_post,
+             "first_account": g.first_account, "first_at": g.first_at, "last_at": g.last_at,
+             "spread_seconds": g.spread_seconds, "platforms": list(g.platforms)} for g in groups]
+    if json:
+        return _json(rows)
+    _table(f"near-duplicate groups ({len(rows):,})", ["group", "posts", "accounts",
+                                                      "first poster", "first at", "spread s"],
+           [[r["group"], r["size"], r["accounts"], r["first_account"], r["first_at"],
+             None if r["spread_seconds"] is None else round(r["spread_seconds"])]
+            for r in rows[:top]])
+
+
 @secret_app.command("set")
 def secret_set(section: str, key: str,
                server: Annotated[Optional[str], typer.Option(help="For platforms with many "
