@@ -47,6 +47,7 @@ class Settings:
     tool_version: str = __version__
     proxy: str | None = None  # every collector request goes through it: http://, socks5://
     user_agent: str | None = None  # None: socmint's own, which says what it is
+    region: str | None = None  # ISO country whose phone numbers may be written without +code
 
 
 class Case:
@@ -111,7 +112,7 @@ def create(name: str, *, purpose: str, legal_basis: str, retention_days: int,
     return Case(folder)
 
 
-OPTIONS = ("proxy", "user_agent")
+OPTIONS = ("proxy", "user_agent", "region")
 
 
 def set_option(case: Case, key: str, value: str | None) -> None:
@@ -120,6 +121,10 @@ def set_option(case: Case, key: str, value: str | None) -> None:
         raise CaseError(f"settable: {', '.join(OPTIONS)}; not {key!r}")
     if key == "proxy" and value and not re.match(r"^(https?|socks5h?|socks4)://[^\s]+$", value):
         raise CaseError("proxy: http://HOST:PORT, socks5://HOST:PORT (Tor: socks5://127.0.0.1:9050)")
+    if key == "region" and value:
+        value = value.upper()
+        if not re.match(r"^[A-Z]{2}$", value):
+            raise CaseError("region: a two-letter ISO country code, such as DE or GB")
     setattr(case.settings, key, value)
     (case.root / "case.json").write_bytes(orjson.dumps(asdict(case.settings),
                                                        option=orjson.OPT_INDENT_2))

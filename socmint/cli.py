@@ -137,11 +137,12 @@ def case_show(case: CaseOpt = None, json: JsonOpt = False):
 
 
 @case_app.command("set")
-def case_set(key: Annotated[str, typer.Argument(help="proxy or user_agent")],
+def case_set(key: Annotated[str, typer.Argument(help="proxy, user_agent or region")],
              value: Annotated[str, typer.Argument(help="e.g. socks5://127.0.0.1:9050; "
                                                      "'' to clear")],
              case: CaseOpt = None):
-    """Collection settings of a case: the proxy every request goes through, the user agent."""
+    """Case settings: the proxy every collector request goes through, the user agent, and the
+    region (ISO country) whose phone numbers are recognised without a +country code."""
     c = cases.open_case(case)
     cases.set_option(c, key, value or None)
     audit.record(c, "case.set", {"key": key, "value": value})
@@ -404,6 +405,37 @@ def username_cmd(name: str,
     _table(f"username {name}", ["site", "status", "url", "reason"],
            [[r["site"], r["status"], r["url"], r["reason"]] for r in rows
             if r["status"] in ("found", "unknown")])
+
+
+@app.command("selectors")
+def selectors_cmd(value: Annotated[Optional[str], typer.Argument(
+        help="A selector: list the posts and accounts that carry it.")] = None,
+                  kind: Annotated[Optional[str], typer.Option(help="Only this kind (email, "
+                                                              "phone, btc, ...).")] = None,
+                  top: Annotated[int, typer.Option(help="Rows printed.")] = 50,
+                  engine: EngineOpt = None, case: CaseOpt = None, json: JsonOpt = False):
+    """Selectors found in the case's posts (emails, phones, wallets, IPs, IOCs, domains), with
+    how many posts and accounts carry each; with a VALUE, that selector's posts and accounts."""
+    from socmint.analysis import selectors as sel
+
+    c = cases.open_case(case)
+    with store.tables(c, engine) as backend:
+        result = (sel.pivot(backend, value, kind) if value
+                  else sel.selectors(backend, kind, None if json else top))
+    audit.record(c, "selectors", {"value": value, "kind": kind},
+                 {"rows": len(result["posts"]) if value else len(result)})
+    if json:
+        return _json(result)
+    if value:
+        _table(f"posts carrying {value}", ["at", "platform", "account", "post", "text"],
+               [[r["at"], r["platform"], r["account"], r["post"], (r["text"] or "")[:80]]
+                for r in result["posts"]])
+        out.print(f"{len(result['accounts'])} accounts: {', '.join(result['accounts'][:20])}",
+                  markup=False, soft_wrap=True)
+        return
+    _table("selectors", ["kind", "selector", "posts", "accounts", "first seen", "last seen"],
+           [[r["kind"], r["normalized"], r["posts"], r["accounts"], r["first_seen"],
+             r["last_seen"]] for r in result])
 
 
 @app.command("near-duplicates")

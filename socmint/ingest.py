@@ -111,6 +111,7 @@ class Importer:
         self.who = operator()
         self.packs = evidence.PackWriter(case.evidence_dir / "packs", run)
         self.report = ImportReport(run=run)
+        self.region = case.settings.region  # default country for phone numbers written locally
         self.pool: ProcessPoolExecutor | None = None
 
     def import_files(self, files: list[Source],
@@ -137,7 +138,7 @@ class Importer:
                                    f"not this file ({kind})")
             for batch in batches(read_items(src, kind, context)):
                 fresh, sightings = self._triage(batch, fr, pending)
-                args = (fresh, self.method, self.who, self.run)
+                args = (fresh, self.method, self.who, self.run, True, self.region)
                 job = self.pool.submit(map_chunk, *args) if parallel else map_chunk(*args)
                 in_flight.append((batch, fresh, sightings, job, fr, progress))
                 while in_flight and (len(in_flight) > n_workers or not parallel):
@@ -182,7 +183,7 @@ class Importer:
         """
         pending: set[str] = set()
         fresh, sightings = self._triage(batch, fr, pending)
-        mapped = map_chunk(fresh, self.method, self.who, self.run)
+        mapped = map_chunk(fresh, self.method, self.who, self.run, True, self.region)
         self._finish_batch(batch, fresh, sightings, mapped, fr, None, pending, on_commit)
 
     def _finish_batch(self, batch, fresh, sightings, job, fr: FileReport, progress,
@@ -366,7 +367,8 @@ def remap(case: Case, progress: Callable[[int], None] | None = None) -> dict:
                                            "`socmint evidence verify` before remapping")
                     items.append(RawItem(data, sha, origin, soff, line, ret, ret_src,
                                          kind or "lines", orjson.loads(ctx) if ctx else None))
-                mapped = map_chunk(items, "remap", operator(), run, compress=False)
+                mapped = map_chunk(items, "remap", operator(), run, compress=False,
+                                   region=case.settings.region)
                 _apply_remap(con, mapped)
                 for n in mapped.record_counts:
                     counts["read"] += 1

@@ -16,6 +16,7 @@ import orjson
 import pyarrow as pa
 
 from socmint import __version__, evidence, sources
+from socmint.enrich.selectors import extract as extract_selectors
 from socmint.errors import RejectedItem
 from socmint.framing import file_kind, read_csv_record, split_ytd
 from socmint.model import TABLES, Records, arrow_table
@@ -66,7 +67,7 @@ def decode(data: bytes, framing: str, context: dict | None):
     return doc
 
 
-def map_one(it: RawItem, method: str, operator: str, run: str):
+def map_one(it: RawItem, method: str, operator: str, run: str, region: str | None = None):
     """Envelope and records of one item; a failure is a rejection with its reason, never a loss."""
     env = {"sha256": it.digest, "size": len(it.data), "platform": None, "format": "unknown",
            "method": method, "tool_version": __version__, "mapper_version": None,
@@ -92,6 +93,10 @@ def map_one(it: RawItem, method: str, operator: str, run: str):
     try:
         records = (generic.map_declared(doc, mapping, found[1]) if mapping
                    else sources.map_detected(found, doc))
+        try:
+            add_selectors(records, region)
+        except Exception as exc:  # an enricher bug must not lose the item: keep it, say why
+            raise RejectedItem(f"selectors: {type(exc).__name__}: {exc}"[:500]) from exc
     except RejectedItem as exc:
         env.update(status="rejected", reason=str(exc)[:500])
         return env, None
@@ -118,17 +123,29 @@ def paused_gc():
 
 
 def map_chunk(items: list[RawItem], method: str, operator: str, run: str,
-              compress: bool = True) -> Mapped:
+              compress: bool = True, region: str | None = None) -> Mapped:
     with paused_gc():
-        return _map_chunk(items, method, operator, run, compress)
+        return _map_chunk(items, method, operator, run, compress, region)
 
 
-def _map_chunk(items, method, operator, run, compress) -> Mapped:
+def add_selectors(records: Records, region: str | None) -> None:
+    """Selectors found in post texts (emails, phones, wallets, IOCs...) as entities of their post.
+
+    A repost's text is the original's (often cut short), and the original is a post of its own:
+    the selectors are the original's, so reposts are skipped."""
+    for uid, post in list(records.tables["posts"].items()):
+        body = post.get("text")
+        if body and not post.get("repost_of"):
+            for s in extract_selectors(body, region):
+                records.entity(uid, s.kind, s.value, s.normalized, platform=post.get("platform"))
+
+
+def _map_chunk(items, method, operator, run, compress, region) -> Mapped:
     zc = evidence.compressor()
     rows: dict[str, list[dict]] = {t: [] for t in TABLES}
     envelopes, frames, counts = [], [], []
     for it in items:
-        env, records = map_one(it, method, operator, run)
+        env, records = map_one(it, method, operator, run, region)
         envelopes.append(env)
         frames.append(zc.compress(it.data) if compress else b"")
         if records is None:
