@@ -438,6 +438,43 @@ def selectors_cmd(value: Annotated[Optional[str], typer.Argument(
              r["last_seen"]] for r in result])
 
 
+@app.command("search")
+def search_cmd(query: str,
+               sort: Annotated[str, typer.Option(help="relevance or time (newest first).")]
+               = "relevance",
+               limit: Annotated[int, typer.Option(help="Hits shown.")] = 20,
+               csv_out: Annotated[bool, typer.Option("--csv", help="Hits as CSV.")] = False,
+               case: CaseOpt = None, json: JsonOpt = False):
+    """Full-text search of the case's posts: words, "phrases", AND/OR/NOT, prefix*, fields
+    (author: platform: lang: hashtag: domain: mention: has:media is:reply kind:email ...),
+    since:/until:, geo boxes and radii; with counts per platform, language, author, day."""
+    import csv as csvlib
+    from dataclasses import asdict
+
+    from socmint import search
+
+    c = cases.open_case(case)
+    search.refresh(c)  # the index follows the tables: runs not indexed yet are indexed now
+    r = search.search(c, query, sort=sort, limit=limit)
+    audit.record(c, "search", {"query": query, "sort": sort}, {"total": r.total})
+    if json:
+        return _json(asdict(r))
+    if csv_out:
+        w = csvlib.writer(sys.stdout)
+        w.writerow(["uid", "created_at", "platform", "author", "score", "snippet"])
+        for h in r.hits:
+            w.writerow([h.uid, h.created_at, h.platform, h.author, h.score, h.snippet])
+        return
+    _table(f"{r.total:,} posts match ({r.took_ms:.0f} ms)", ["at", "platform", "author", "post",
+                                                            "text"],
+           [[h.created_at, h.platform, h.author, h.uid, h.snippet] for h in r.hits])
+    for name, buckets in r.facets.items():
+        if buckets:
+            out.print(f"{name}: " + ", ".join(f"{b.label or b.value} {b.count:,}"
+                                              for b in buckets[:8]), markup=False,
+                      soft_wrap=True)
+
+
 @app.command("near-duplicates")
 def near_duplicates_cmd(threshold: Annotated[float, typer.Option(
         help="Word-set similarity (Jaccard) that makes two texts the same.")] = 0.8,
