@@ -1,9 +1,12 @@
 """Search speed: socmint's tantivy index beside SQLite FTS5, on the same scenario posts.
 
-    .venv/bin/python bench/search_speed.py [--sizes 100000,1000000] [--repeat 20] [--skip-fts]
+    .venv/bin/python bench/search_speed.py [--sizes 100000,1000000,10000000] [--repeat 20]
+                                           [--skip-fts] [--import-max 1000000] [--fresh]
 
 For each size: the scenario is generated (bench/out/search/scenario-N, kept for later runs) and
-imported into a case (bench/out/search/home-N, kept too; --fresh imports again), then
+imported into a case (bench/out/search/home-N, kept too; --fresh imports again). A size above
+--import-max is made instead by copying the --import-max case inside DuckDB (every uid
+suffixed per copy): the same texts and fields, ten times over for 10M. Then
 
   - socmint's index is built (seconds, posts/s, size on disk);
   - the same posts go into SQLite FTS5 (Python's sqlite3): a contentless FTS5 table for the
@@ -99,6 +102,47 @@ def ensure_case(n: int, fresh: bool):
         ingest.import_paths(c, [p for p in sorted(data.iterdir())
                                 if p.is_dir() and p.name != "media"])
         log(f"  imported in {time.perf_counter() - t0:.0f} s")
+        marker.touch()
+    return cases.open_case("bench")
+
+
+# the columns naming a record of each table, suffixed in each copy so every copy is new
+_RENAMED = {"posts": ("uid", "account_uid", "reply_to", "repost_of", "quote_of", "conversation"),
+            "accounts": ("uid",), "entities": ("uid", "post"), "media": ("uid", "post")}
+
+
+def replicated_case(n: int, base_n: int, fresh: bool):
+    """A case of n posts made inside DuckDB from the imported base_n case: its posts, accounts,
+    entities and media copied n // base_n times, every uid suffixed per copy (the first copy
+    keeps them). Importing 10M scenario posts takes most of an hour; this takes minutes, and
+    gives the index the same texts and fields at n posts."""
+    from socmint import case as cases
+    from socmint import store
+
+    base = ensure_case(base_n, False)
+    src = base.db_path
+    factor = n // base_n
+    home = OUT / f"home-{base_n}x{factor}"
+    os.environ["SOCMINT_HOME"] = str(home)
+    marker = home / "replicated"
+    if fresh or not marker.exists():
+        shutil.rmtree(home, ignore_errors=True)
+        c = cases.create("bench", purpose="benchmark", legal_basis="synthetic test data",
+                         retention_days=1)
+        t0 = time.perf_counter()
+        con = store.connect(c)
+        con.execute(f"ATTACH '{src}' AS src (READ_ONLY)")
+        for table, renamed in _RENAMED.items():
+            for k in range(factor):
+                suffix = f"~{k}" if k else ""
+                repl = ", ".join(f"{col} || '{suffix}' AS {col}" for col in renamed)
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE ({repl}) "
+                            f"FROM src.{table}")
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT")
+        con.close()
+        log(f"  copied the {base_n:,}-post case {factor} times in "
+            f"{time.perf_counter() - t0:.0f} s")
         marker.touch()
     return cases.open_case("bench")
 
@@ -209,13 +253,17 @@ def p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
 
 
-def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool) -> dict:
+def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int) -> dict:
     from socmint import search, store
     from socmint.search import index as ix
     from socmint.search import query as qm
 
-    log(f"{n:,} posts")
-    case = ensure_case(n, fresh)
+    if n > import_max:
+        log(f"{n:,} posts (the imported {import_max:,}-post case copied {n // import_max} times)")
+        case = replicated_case(n, import_max, fresh)
+    else:
+        log(f"{n:,} posts")
+        case = ensure_case(n, fresh)
     built = search.build(case)
     log(f"  socmint index: {built['posts']:,} posts in {built['seconds']:.1f} s "
         f"({built['posts'] / built['seconds']:,.0f} posts/s), {built['bytes'] / 2**20:,.0f} MiB")
@@ -309,10 +357,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--skip-fts", action="store_true")
     ap.add_argument("--fresh", action="store_true", help="import the scenario again")
+    ap.add_argument("--import-max", type=int, default=1_000_000,
+                    help="larger sizes copy the case of this size inside DuckDB (a multiple "
+                         "of it) instead of importing a scenario that large")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    results = [bench_size(n, args.repeat, args.skip_fts, args.fresh) for n in sizes]
+    results = [bench_size(n, args.repeat, args.skip_fts, args.fresh, args.import_max)
+               for n in sizes]
     report(results)
 
 
