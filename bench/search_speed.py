@@ -17,10 +17,9 @@ suffixed per copy): the same texts and fields, ten times over for 10M. Then
 
 What a query returns is the same on both sides: the top 50 (by relevance where there are words,
 else newest first) and the total count; a facet query adds counts per platform, language,
-author (top 20), day, hashtag (top 20) and domain (top 20). socmint is timed three ways: the
-engine alone (parse, compile, tantivy); search() whole, which also reads the 50 hits' rows
-from DuckDB for snippets; and search() again once the bench case's tables have DuckDB (ART)
-indexes on posts.uid and accounts.uid, which socmint's tables do not have yet.
+author (top 20), day, hashtag (top 20) and domain (top 20). socmint is timed two ways: the
+engine alone (parse, compile, tantivy); and search() whole, which also reads each hit's stored
+row (time, platform, author, text) and cuts its snippet.
 The goal the issue sets: p95 < 100 ms at 10M posts, build >= 20,000 posts/s.
 """
 
@@ -254,7 +253,7 @@ def p95(xs: list[float]) -> float:
 
 
 def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int) -> dict:
-    from socmint import search, store
+    from socmint import search
     from socmint.search import index as ix
     from socmint.search import query as qm
 
@@ -273,10 +272,9 @@ def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int
         fts = build_fts(case, fts_path)
         log(f"  SQLite FTS5:   {fts['posts']:,} posts in {fts['seconds']:.1f} s "
             f"({fts['posts'] / fts['seconds']:,.0f} posts/s), {fts['bytes'] / 2**20:,.0f} MiB")
-    con = store.connect(case, read_only=True)
     idx, _ = ix.opened(case)
     db = sqlite3.connect(OUT / f"fts-{n}.sqlite") if fts else None
-    lat = {k: {"engine": [], "search": [], "search_art": [], "fts": []} for k in KINDS}
+    lat = {k: {"engine": [], "search": [], "fts": []} for k in KINDS}
     totals = []
     for kind, q, spec in QUERIES:
         facets = kind == "facets"
@@ -291,34 +289,17 @@ def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int
                 search._facets(s, c.query)
             return r.count
 
-        got = search.search(case, q, limit=50, facets=facets, con=con).total
+        got = search.search(case, q, limit=50, facets=facets).total
         lat[kind]["engine"] += timed(engine, repeat)
         lat[kind]["search"] += timed(lambda q=q, facets=facets: search.search(
-            case, q, limit=50, facets=facets, con=con), repeat)
+            case, q, limit=50, facets=facets), repeat)
         row = {"kind": kind, "query": q, "socmint": got}
         if db is not None:
             row["fts5"] = fts_query(db, spec, False)
             lat[kind]["fts"] += timed(lambda spec=spec, facets=facets: fts_query(db, spec, facets),
                                       repeat)
         totals.append(row)
-    con.close()
-    # the same search() once the tables have an index on uid (the lead's to add in store.py)
-    con = store.connect(case)
-    t0 = time.perf_counter()
-    con.execute("CREATE INDEX IF NOT EXISTS bench_posts_uid ON posts (uid)")
-    con.execute("CREATE INDEX IF NOT EXISTS bench_accounts_uid ON accounts (uid)")
-    con.execute("CHECKPOINT")
-    art_s = time.perf_counter() - t0
-    log(f"  DuckDB ART indexes on posts.uid and accounts.uid made in {art_s:.0f} s")
-    for kind, q, _spec in QUERIES:
-        facets = kind == "facets"
-        lat[kind]["search_art"] = timed(lambda q=q, facets=facets: search.search(
-            case, q, limit=50, facets=facets, con=con), repeat)
-    con.execute("DROP INDEX bench_posts_uid")
-    con.execute("DROP INDEX bench_accounts_uid")
-    con.close()
-    return {"posts": n, "built": built, "fts": fts, "latency": lat, "totals": totals,
-            "art_seconds": art_s}
+    return {"posts": n, "built": built, "fts": fts, "latency": lat, "totals": totals}
 
 
 def report(results: list[dict]) -> None:
@@ -333,13 +314,12 @@ def report(results: list[dict]) -> None:
             log(f"| {r['posts']:,} | SQLite FTS5 | {f['seconds']:.1f} | "
                 f"{f['posts'] / f['seconds']:,.0f} | {f['bytes'] / 2**20:,.0f} |")
     log("\nlatency, ms: median / p95 (each query of the kind run --repeat times)")
-    log("| posts | kind | socmint engine | socmint search() | search(), uid indexed | "
-        "SQLite FTS5 |")
-    log("|---|---|---|---|---|---|")
+    log("| posts | kind | socmint engine | socmint search() | SQLite FTS5 |")
+    log("|---|---|---|---|---|")
     for r in results:
         for k in KINDS:
             cells = []
-            for side in ("engine", "search", "search_art", "fts"):
+            for side in ("engine", "search", "fts"):
                 xs = r["latency"][k][side]
                 cells.append(f"{statistics.median(xs):.1f} / {p95(xs):.1f}" if xs else "-")
             log(f"| {r['posts']:,} | {k} | " + " | ".join(cells) + " |")

@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -26,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from socmint import audit, evidence, ingest, store
+from socmint import alerts, audit, evidence, ingest, store
 from socmint import case as cases
 from socmint.errors import SocmintError
 
@@ -36,12 +37,16 @@ case_app = typer.Typer(no_args_is_help=True, help="Create, list and show cases."
 evidence_app = typer.Typer(no_args_is_help=True, help="The raw evidence store.")
 audit_app = typer.Typer(no_args_is_help=True, help="The case's hash-chained audit log.")
 secret_app = typer.Typer(no_args_is_help=True, help="Credentials for collectors (0600 file).")
-alerts_app = typer.Typer(help="Alerts raised by monitoring (socmint watch).")
+alerts_app = typer.Typer(help="Alerts raised by monitoring (socmint watch) and "
+                         "watchlists.")
 app.add_typer(case_app, name="case")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(audit_app, name="audit")
 app.add_typer(secret_app, name="secret")
 app.add_typer(alerts_app, name="alerts")
+watchlist_app = typer.Typer(no_args_is_help=True, help="Watchlists and lexicons: terms, "
+                            "phrases, regexes, selectors and accounts matched at ingest.")
+app.add_typer(watchlist_app, name="watchlist")
 
 out = Console()
 err = Console(stderr=True)
@@ -147,6 +152,9 @@ def case_set(key: Annotated[str, typer.Argument(help="proxy, user_agent or regio
     cases.set_option(c, key, value or None)
     audit.record(c, "case.set", {"key": key, "value": value})
     out.print(f"{key} = {value or '(default)'}", markup=False)
+    if key == "region":
+        out.print("posts already in the case keep their phone numbers: `socmint enrich` reads "
+                  "them again with this region", markup=False)
 
 
 @case_app.command("use")
@@ -350,30 +358,179 @@ def watch_cmd(jobs: Annotated[Optional[list[str]], typer.Argument(help="Saved jo
 @alerts_app.callback(invoke_without_command=True)
 def alerts_list(ctx: typer.Context, all_: Annotated[bool, typer.Option(
         "--all", help="Acknowledged ones too.")] = False,
+                watchlist: Annotated[Optional[str], typer.Option(
+                    "--watchlist", help="Only the hits of this watchlist.")] = None,
                 case: CaseOpt = None, json: JsonOpt = False):
-    """Alerts raised by monitoring: edits and deletions, newest first."""
+    """Alerts, newest first: edits and deletions seen by monitoring, and watchlist hits."""
     if ctx.invoked_subcommand:
         return
-    from socmint.collect import watch
-
     c = cases.open_case(case)
-    found = watch.alerts(c, unacknowledged_only=not all_)
-    audit.record(c, "alerts.list", {"all": all_}, {"alerts": len(found)})
+    found = alerts.alerts(c, unacknowledged_only=not all_, watchlist=watchlist)
+    audit.record(c, "alerts.list", {"all": all_, "watchlist": watchlist},
+                 {"alerts": len(found)})
     if json:
         return _json(found)
-    _table("alerts", ["id", "at", "kind", "summary", "acknowledged"],
-           [[a["id"], a["at"], a["kind"], a["summary"], "yes" if a["acknowledged"] else ""]
-            for a in found])
+    if not any(a["kind"] == "watchlist" for a in found):
+        return _table("alerts", ["id", "at", "kind", "summary", "acknowledged"],
+                      [[a["id"], a["at"], a["kind"], a["summary"],
+                        "yes" if a["acknowledged"] else ""] for a in found])
+    # a watchlist hit shows its rule and the text around the match; other alerts their summary
+    _table("alerts", ["id", "at", "kind", "post", "watchlist", "rule", "excerpt / summary",
+                      "acknowledged"],
+           [[a["id"], a["at"], a["kind"], a["uid"], a["watchlist"], a["rule"],
+             a["excerpt"] if a["kind"] == "watchlist" else a["summary"],
+             "yes" if a["acknowledged"] else ""] for a in found])
 
 
 @alerts_app.command("ack")
 def alerts_ack(alert_id: int, case: CaseOpt = None):
     """Mark an alert as seen (audited)."""
-    from socmint.collect import watch
+    c = cases.open_case(case)
+    alerts.acknowledge(c, alert_id)
+    out.print(f"alert {alert_id} acknowledged")
+
+
+# -- watchlists -------------------------------------------------------------------------------
+ListOpt = Optional[list[str]]
+
+
+@watchlist_app.command("add")
+def watchlist_add(
+        name: str,
+        term: Annotated[ListOpt, typer.Option("--term", help="A word (repeatable).")] = None,
+        phrase: Annotated[ListOpt, typer.Option("--phrase", help="Words in sequence.")] = None,
+        regex: Annotated[ListOpt, typer.Option("--regex", help="A Python regex, "
+                                               "case-insensitive.")] = None,
+        selector: Annotated[ListOpt, typer.Option("--selector", help="KIND:VALUE, such as "
+                                                  "email:x@example.org, phone:+4930...")] = None,
+        account: Annotated[ListOpt, typer.Option("--account", help="@handle, handle@server or "
+                                                 "an account uid.")] = None,
+        lexicon: Annotated[ListOpt, typer.Option("--lexicon", help="A shipped lexicon by name "
+                                                 "(see `watchlist lexicons`) or a file.")] = None,
+        category: Annotated[Optional[str], typer.Option(help="Category of the rules given "
+                                                        "here.")] = None,
+        note: Annotated[Optional[str], typer.Option(help="Note on the rules given here.")]
+        = None,
+        description: Annotated[Optional[str], typer.Option(help="What the watchlist is "
+                                                           "for.")] = None,
+        case: CaseOpt = None, json: JsonOpt = False):
+    """Add rules to a watchlist (created if new). Posts imported or collected from now on are
+    matched; `watchlist run` matches those already in the case."""
+    from socmint import watchlists as wl
+
+    tags = {k: v for k, v in (("category", category), ("note", note)) if v}
+    entries = [{kind: v, **tags} for kind, values in (
+        ("term", term), ("phrase", phrase), ("regex", regex), ("selector", selector),
+        ("account", account), ("lexicon", lexicon)) for v in values or ()]
+    r = wl.add(cases.open_case(case), name, entries, description=description)
+    if json:
+        return _json(r)
+    out.print(f"watchlist {name}{' created' if r['created'] else ''}: {r['added']} rules added, "
+              f"{r['updated']} updated, {r['unchanged']} already there", markup=False)
+
+
+@watchlist_app.command("import")
+def watchlist_import(path: Path, name: Annotated[Optional[str], typer.Option(
+        help="Watchlist name (default: the file's `name`).")] = None,
+                     case: CaseOpt = None, json: JsonOpt = False):
+    """Create or update a watchlist from a TOML file: afterwards it holds exactly the file's
+    rules (docs/watchlists.md has the format)."""
+    from socmint import watchlists as wl
+
+    r = wl.import_file(cases.open_case(case), path, name)
+    if json:
+        return _json(r)
+    out.print(f"watchlist {r['watchlist']}{' created' if r['created'] else ' updated'}: "
+              f"{r['added']} rules added, {r['updated']} updated, {r['removed']} removed, "
+              f"{r['unchanged']} unchanged", markup=False)
+
+
+@watchlist_app.command("list")
+def watchlist_list(case: CaseOpt = None, json: JsonOpt = False):
+    """The case's watchlists, with their rules and how many posts they hit."""
+    from socmint import watchlists as wl
+
+    rows = wl.watchlists(cases.open_case(case))
+    if json:
+        return _json(rows)
+    _table("watchlists", ["name", "rules", "posts hit", "lexicons", "description", "updated"],
+           [[r["name"], r["rules"], r["posts_hit"], ", ".join(r["lexicons"]),
+             r["description"], r["updated_at"]] for r in rows])
+
+
+@watchlist_app.command("show")
+def watchlist_show(name: str, case: CaseOpt = None, json: JsonOpt = False):
+    """One watchlist's rules, with their ids (for `watchlist remove --rule`) and hits."""
+    from socmint import watchlists as wl
+
+    w = wl.show(cases.open_case(case), name)
+    if json:
+        return _json(w)
+    if w["description"]:
+        out.print(f"{w['name']}: {w['description']}", markup=False, soft_wrap=True)
+    _table(f"rules of {name}", ["id", "kind", "pattern", "lexicon", "category", "hits", "note"],
+           [[r["id"], r["kind"], r["pattern"], r["lexicon"], r["category"], r["hits"],
+             r["note"]] for r in w["rules"]])
+
+
+@watchlist_app.command("remove")
+def watchlist_remove(name: str, rule: Annotated[Optional[list[int]], typer.Option(
+        "--rule", help="Only this rule id (repeatable; see `watchlist show`).")] = None,
+                     case: CaseOpt = None, json: JsonOpt = False):
+    """Remove a watchlist, or some of its rules. Alerts already raised stay."""
+    from socmint import watchlists as wl
+
+    r = wl.remove(cases.open_case(case), name, rule)
+    if json:
+        return _json(r)
+    if r["removed_watchlist"]:
+        out.print(f"watchlist {name} removed ({r['removed_rules']} rules)", markup=False)
+    else:
+        out.print(f"removed from {name}: " + "; ".join(r["removed_rules"]), markup=False,
+                  soft_wrap=True)
+
+
+@watchlist_app.command("run")
+def watchlist_run(names: Annotated[Optional[list[str]], typer.Argument(
+        help="Watchlists (default: all).")] = None,
+                  case: CaseOpt = None, json: JsonOpt = False):
+    """Retro-hunt: match every post already in the case, raising alerts for hits not alerted
+    before (running it again raises nothing new)."""
+    from socmint import watchlists as wl
 
     c = cases.open_case(case)
-    watch.acknowledge(c, alert_id)
-    out.print(f"alert {alert_id} acknowledged")
+    con = store.connect(c, read_only=True)
+    try:
+        total = store.scalar(con, "SELECT count(*) FROM posts")
+    finally:
+        con.close()
+    with Progress(TextColumn("matching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=json or not err.is_terminal) as bar:
+        task = bar.add_task("matching", total=total)
+        r = wl.hunt(c, names or None, on_progress=lambda n: bar.advance(task, n))
+    if json:
+        return _json(r.as_dict())
+    out.print(f"{r.texts:,} post texts matched against {r.rules:,} rules of "
+              f"{', '.join(r.watchlists) or 'no watchlist'} in {r.seconds:.1f} s: {r.hits:,} hits, "
+              f"{r.alerts:,} new alerts (see `socmint alerts`)", markup=False, soft_wrap=True)
+    for p in r.problems:
+        err.print(f"warning: {p}", markup=False, soft_wrap=True)
+
+
+@watchlist_app.command("lexicons")
+def watchlist_lexicons(json: JsonOpt = False):
+    """The example lexicons that ship with socmint (use with `watchlist add --lexicon NAME`)."""
+    from socmint import watchlists as wl
+
+    rows = []
+    for n in wl.shipped_lexicons():
+        lx = wl.load_lexicon(n)
+        rows.append({"name": n, "entries": len(lx.rules), "description": lx.description,
+                     "categories": sorted({r.category for r in lx.rules if r.category})})
+    if json:
+        return _json(rows)
+    _table("lexicons", ["name", "entries", "description"],
+           [[r["name"], r["entries"], r["description"]] for r in rows])
 
 
 @app.command("username")
@@ -439,10 +596,14 @@ def selectors_cmd(value: Annotated[Optional[str], typer.Argument(
 
 
 @app.command("search")
-def search_cmd(query: str,
-               sort: Annotated[str, typer.Option(help="relevance or time (newest first).")]
-               = "relevance",
+def search_cmd(query: Annotated[str, typer.Argument(
+                   help="The query, or @NAME for a saved search.")],
+               sort: Annotated[Optional[str], typer.Option(
+                   help="relevance or time (newest first).")] = None,
                limit: Annotated[int, typer.Option(help="Hits shown.")] = 20,
+               save: Annotated[Optional[str], typer.Option(
+                   help="Also save the query under this name (run it again as @NAME).")]
+               = None,
                csv_out: Annotated[bool, typer.Option("--csv", help="Hits as CSV.")] = False,
                case: CaseOpt = None, json: JsonOpt = False):
     """Full-text search of the case's posts: words, "phrases", AND/OR/NOT, prefix*, fields
@@ -452,11 +613,21 @@ def search_cmd(query: str,
     from dataclasses import asdict
 
     from socmint import search
+    from socmint.search import saved
 
     c = cases.open_case(case)
+    name = None
+    if query.startswith("@") and not save:
+        name = query[1:]
+        found = saved.get(c, name)
+        query, sort = found["query"], sort or found["sort"]
+    sort = sort or "relevance"
     search.refresh(c)  # the index follows the tables: runs not indexed yet are indexed now
     r = search.search(c, query, sort=sort, limit=limit)
-    audit.record(c, "search", {"query": query, "sort": sort}, {"total": r.total})
+    if save:
+        saved.save(c, save, query, sort)
+    audit.record(c, "search", {"query": query, "sort": sort, "saved": name or save},
+                 {"total": r.total})
     if json:
         return _json(asdict(r))
     if csv_out:
@@ -473,6 +644,25 @@ def search_cmd(query: str,
             out.print(f"{name}: " + ", ".join(f"{b.label or b.value} {b.count:,}"
                                               for b in buckets[:8]), markup=False,
                       soft_wrap=True)
+
+
+@app.command("searches")
+def searches_cmd(remove: Annotated[Optional[str], typer.Option(
+                     help="Forget this saved search (audited).")] = None,
+                 case: CaseOpt = None, json: JsonOpt = False):
+    """Saved searches (save one with `socmint search QUERY --save NAME`, run it as @NAME)."""
+    from socmint.search import saved
+
+    c = cases.open_case(case)
+    if remove:
+        saved.remove(c, remove)
+        out.print(f"saved search {remove} removed", markup=False)
+        return
+    rows = saved.saved(c)
+    if json:
+        return _json(rows)
+    _table("saved searches", ["name", "query", "sort", "saved by", "at"],
+           [[r["name"], r["query"], r["sort"], r["created_by"], r["created_at"]] for r in rows])
 
 
 @app.command("near-duplicates")
@@ -541,6 +731,24 @@ def remap(case: CaseOpt = None, json: JsonOpt = False):
         return _json(counts)
     _table("remap", ["items", "mapped", "rejected"],
            [[counts.get("read", 0), counts.get("mapped", 0), counts.get("rejected", 0)]])
+
+
+@app.command()
+def enrich(case: CaseOpt = None, json: JsonOpt = False):
+    """Run the enrichers (selectors, language, places) again over the posts already in the case:
+    after an upgrade, or after `socmint case set region`."""
+    from socmint.enrich.existing import enrich_case
+
+    c = cases.open_case(case)
+    with Progress(TextColumn("enrich"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, disable=json or not err.is_terminal) as bar:
+        task = bar.add_task("enrich", total=None)
+        counts = enrich_case(c, progress=lambda done, total: bar.update(task, completed=done,
+                                                                         total=total))
+    if json:
+        return _json(counts)
+    _table("enrich", ["post observations", "entities added", "search index"],
+           [[counts["observations"], counts["entities"], counts["search"]]])
 
 
 # -- evidence ---------------------------------------------------------------------------------
@@ -650,6 +858,10 @@ def print_summary(s: dict) -> None:
     _table("top hashtags", ["hashtag", "posts"], [["#" + r["value"], r["posts"]]
                                                    for r in s["top_hashtags"]])
     _table("top domains", ["domain", "posts"], [[r["value"], r["posts"]] for r in s["top_domains"]])
+    _table("top selectors", ["kind", "selector", "posts", "accounts"],
+           [[r["kind"], r["normalized"], r["posts"], r["accounts"]] for r in s["top_selectors"]])
+    _table("languages (detected)", ["language", "posts"],
+           [[r["value"], r["posts"]] for r in s["languages"]])
     _table("rejected items", ["reason", "items"],
            [[r["reason"], r["items"]] for r in s["rejected_reasons"]])
 
@@ -662,7 +874,8 @@ def report_cmd(case: CaseOpt = None, engine: EngineOpt = None,
     from socmint.report import overview
     c = cases.open_case(case)
     s = _summary(c, engine)
-    overview.write(out_path, c.describe(), s, engine or c.settings.engine)
+    overview.write(out_path, c.describe(), s, engine or c.settings.engine,
+                   alerts.alerts(c, kind="watchlist"))
     audit.record(c, "report", {"out": str(out_path.resolve())}, s["totals"])
     out.print(f"wrote {out_path}")
 
@@ -725,7 +938,7 @@ def main() -> None:
     try:
         app()
     except SocmintError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", highlight=False, markup=True)
         sys.exit(2)
 
 

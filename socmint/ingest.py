@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from socmint import audit, evidence, store
+from socmint import audit, evidence, store, watchlists
 from socmint.case import Case, operator
 from socmint.errors import SocmintError
 from socmint.framing import Source, archive_owner, cuts, digest, framing, walk
@@ -60,6 +60,7 @@ class ImportReport:
     rows_new: Counter = field(default_factory=Counter)  # per table: records never seen before
     rows_seen_again: Counter = field(default_factory=Counter)  # per table: new observations
     rejected: list[dict] = field(default_factory=list)  # the first reasons, for the user
+    after: dict = field(default_factory=dict)  # what after_run did (search index, alerts)
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +71,7 @@ class ImportReport:
             "files": [{"path": f.path, "framing": f.framing, "formats": dict(f.formats),
                        **{k: f.counts.get(k, 0) for k in COUNT_KEYS}} for f in self.files],
             "rejected_examples": self.rejected[:20],
+            "after": self.after,
         }
 
 
@@ -327,6 +329,7 @@ def import_paths(case: Case, paths: Iterable[Path], *,
             report = imp.report
             _record_run(con, run, "import", started, {"paths": [f.name for f in files]},
                         report.as_dict())
+            report.after = after_run(case, con, run)
         finally:
             con.close()
         audit.record(case, "import", {"paths": [str(Path(p).resolve()) for p in paths],
@@ -334,6 +337,14 @@ def import_paths(case: Case, paths: Iterable[Path], *,
                      {"files": len(files), **report.as_dict()["items"],
                       **{f"new_{t}": n for t, n in report.rows_new.items()}})
     return report
+
+
+def after_run(case: Case, con, run: str) -> dict:
+    """What follows every import or collection, under the same lock: the search index takes in
+    what the run changed, and the case's watchlists are matched against it."""
+    from socmint import search
+
+    return {"search": search.refresh(case, con=con), "alerts": watchlists.scan_run(con, run)}
 
 
 def _record_run(con, run, action, started, params, counts) -> None:

@@ -15,8 +15,7 @@ from datetime import datetime
 import orjson
 import pyarrow as pa
 
-from socmint import __version__, evidence, sources
-from socmint.enrich.selectors import extract as extract_selectors
+from socmint import __version__, enrich, evidence, sources
 from socmint.errors import RejectedItem
 from socmint.framing import file_kind, read_csv_record, split_ytd
 from socmint.model import TABLES, Records, arrow_table
@@ -94,9 +93,9 @@ def map_one(it: RawItem, method: str, operator: str, run: str, region: str | Non
         records = (generic.map_declared(doc, mapping, found[1]) if mapping
                    else sources.map_detected(found, doc))
         try:
-            add_selectors(records, region)
+            enrich.add_to(records, region)
         except Exception as exc:  # an enricher bug must not lose the item: keep it, say why
-            raise RejectedItem(f"selectors: {type(exc).__name__}: {exc}"[:500]) from exc
+            raise RejectedItem(f"enrichers: {type(exc).__name__}: {exc}"[:500]) from exc
     except RejectedItem as exc:
         env.update(status="rejected", reason=str(exc)[:500])
         return env, None
@@ -126,18 +125,6 @@ def map_chunk(items: list[RawItem], method: str, operator: str, run: str,
               compress: bool = True, region: str | None = None) -> Mapped:
     with paused_gc():
         return _map_chunk(items, method, operator, run, compress, region)
-
-
-def add_selectors(records: Records, region: str | None) -> None:
-    """Selectors found in post texts (emails, phones, wallets, IOCs...) as entities of their post.
-
-    A repost's text is the original's (often cut short), and the original is a post of its own:
-    the selectors are the original's, so reposts are skipped."""
-    for uid, post in list(records.tables["posts"].items()):
-        body = post.get("text")
-        if body and not post.get("repost_of"):
-            for s in extract_selectors(body, region):
-                records.entity(uid, s.kind, s.value, s.normalized, platform=post.get("platform"))
 
 
 def _map_chunk(items, method, operator, run, compress, region) -> Mapped:

@@ -438,6 +438,10 @@ TG_SOURCE_TEXTS = (
     "Your bill, explained: 31% of it is now levies.",
     "Another supplier collapses. Guess who pays.",
 )
+# the campaign's source asks for money: the selectors that lead elsewhere (the wallet is the
+# public genesis-block address: checksum-valid, and nobody's private)
+TG_SOURCE_APPEAL = ("Keep us independent. Tips:", "tips@gridtruth.example",
+                    "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
 TG_NEWS_LINES = ("Our reporters in {c} on {t}.", "What we know so far about {t}.",
                  "{T}: the latest from {c}.", "Reactions are coming in on {t}.",
                  "A quick explainer on {t}.", "Key numbers on {t}, in one chart.",
@@ -2775,6 +2779,10 @@ class _Scenario:
                f"{rng.randint(100, 999)}")
         parts = [("plain", "⚡ " + text + " ", None), ("link", url, None),
                  ("plain", "\n\n", None), ("hashtag", "#" + rng.choice(CAMPAIGN_TAGS), None)]
+        if TG_SOURCE_TEXTS.index(text) % 2 == 0:  # no random draw: the rest stays as it was
+            parts += [("plain", "\n\n" + TG_SOURCE_APPEAL[0] + " ", None),
+                      ("email", TG_SOURCE_APPEAL[1], None),
+                      ("plain", " · BTC " + TG_SOURCE_APPEAL[2], None)]
         self._tg_message(self.tg_chats["source"], t, a, parts, kind="post")
         self._tg_source_keep(parts)
 

@@ -145,7 +145,8 @@ def _merged(obs: ibis.Table) -> ibis.Table:
 CHUNK_ROWS = 200_000  # observations aggregated at once: bounds memory whatever the case size
 
 
-def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -> None:
+def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False,
+                    tables: tuple[str, ...] = TABLES) -> None:
     """Re-derive the current tables from their observations, in uid-hash chunks.
 
     Incrementally, only records observed by runs not yet folded in (this one, and any run killed
@@ -156,7 +157,7 @@ def rebuild_current(con: duckdb.DuckDBPyConnection, incremental: bool = False) -
     """
     con.execute("CHECKPOINT")  # imported blocks to disk first, so the buffer is free to work
     ib = ibis.duckdb.from_connection(con)
-    for t in TABLES:
+    for t in tables:
         obs = ib.table(f"{t}_obs")
         if incremental and scalar(con, f"SELECT count(*) FROM {t}"):
             ev = ib.table("evidence")

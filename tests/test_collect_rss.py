@@ -15,7 +15,7 @@ import socket
 import orjson
 import pytest
 
-from socmint import mapping, sources, store
+from socmint import mapping, search, sources, store
 from socmint.collect import rss as collector
 from socmint.collect import runner
 from socmint.collect.base import Job
@@ -140,6 +140,9 @@ def test_feed_then_not_modified(case, srv, sleeps, feed_framing):
         "https://news.example.org/wp-content/uploads/2024/03/bridge.jpg",
         "https://video.example.org/clips/route9.mp4", "https://cdn.example.net/podcast/vv-012.mp3"}
     assert checkpoint(case, j.id) == {"etag": ETAG, "modified": LM}
+    # the collection's posts are searchable at once: the run brought the index up to date
+    assert search.refresh(case)["action"] == "none"
+    assert search.search(case, "platform:rss").total == 3
 
     rep = runner.run(case, j.id, client=sleeps.options())
     sent = srv.requests[-1].headers

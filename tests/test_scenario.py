@@ -518,7 +518,7 @@ def test_telegram_files_are_single_chat_desktop_exports(data):
     assert replies and forwards
     assert {"plain", "bold", "link", "text_link", "hashtag", "mention"} <= set(entity_types)
     assert set(entity_types) <= {"plain", "bold", "link", "text_link", "hashtag", "mention",
-                                 "mention_name"}
+                                 "mention_name", "email"}  # email: the source's appeal
     for e in (e for d in data.chats.values() for m in d["messages"]
               for e in m.get("text_entities", ())):
         if e["type"] == "mention":

@@ -9,6 +9,7 @@ tombstone a tweet.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import unicodedata
@@ -264,7 +265,12 @@ def _facets_from_tables(case, names: set[str]) -> dict[str, dict[str, int]]:
                 "AND post IN (SELECT unnest($1::VARCHAR[])) GROUP BY 1")
         return {
             "platform": q(f"SELECT platform, count(*) FROM posts {where} GROUP BY 1"),
-            "language": q(f"SELECT lower(language), count(*) FROM posts {where} GROUP BY 1"),
+            # the language detected in the text where it said enough, else the declared one
+            "language": q(f"""
+                SELECT lower(coalesce(d.normalized, p.language)), count(*) FROM posts p
+                LEFT JOIN (SELECT post, normalized FROM entities WHERE kind = 'language'
+                           AND normalized <> 'unknown') d ON d.post = p.uid
+                {where.replace('uid', 'p.uid')} GROUP BY 1"""),
             "author": q(f"SELECT account_uid, count(*) FROM posts {where} GROUP BY 1"),
             "day": q(f"SELECT strftime(created_at, '%Y-%m-%d'), count(*) FROM posts {where} "
                      "GROUP BY 1"),
@@ -376,25 +382,26 @@ def test_bad_sort_and_missing_index(case):
 # ---------------------------------------------------------------- keeping in step
 
 def test_update_after_an_edit_a_deletion_and_a_purge(case, tmp_path):
-    _fill(case, tmp_path)
-    assert search.refresh(case)["action"] == "build"  # no index yet: built
-    assert search.refresh(case)["action"] == "none"  # nothing new
+    report = ingest.import_paths(case, [_copy(n, tmp_path / "in", SEEN) for n in ORIGINALS])
+    assert report.after["search"]["action"] == "build"  # the import built the index
+    assert search.refresh(case)["action"] == "none"  # nothing new since
     assert "M6" in found(case, "tomorrow") and "M6" in found(case, "fire")
 
-    # the status edited, seen a day later
-    ingest.import_paths(case, [_copy("mastodon_status_edited.json", tmp_path / "edit",
-                                     SEEN + 86400)])
-    done = search.refresh(case)
+    # the status edited, seen a day later: the import updates the index in step
+    report = ingest.import_paths(case, [_copy("mastodon_status_edited.json", tmp_path / "edit",
+                                              SEEN + 86400)])
+    done = report.after["search"]
     assert done["action"] == "update" and done["posts"] == 1
+    assert search.refresh(case)["action"] == "none"
     assert found(case, "tomorrow") == set()
     assert found(case, "smoke damage") == {"M6"}
     assert found(case, "fire") == FIRE - {"M6"}
     assert search.status(case)["posts"] == len(UID)
 
     # the tweet gone: still found (it is evidence), flagged
-    ingest.import_paths(case, [_copy("twitter_deleted_page.jsonl", tmp_path / "gone",
-                                     SEEN + 2 * 86400)])
-    assert search.refresh(case)["posts"] == 1
+    report = ingest.import_paths(case, [_copy("twitter_deleted_page.jsonl", tmp_path / "gone",
+                                              SEEN + 2 * 86400)])
+    assert report.after["search"]["posts"] == 1
     assert found(case, "is:deleted") == {"T6"}
     (hit,) = search.search(case, "hoax").hits
     assert hit.deleted and NAME[hit.uid] == "T6"
@@ -419,3 +426,68 @@ def test_update_after_an_edit_a_deletion_and_a_purge(case, tmp_path):
     assert search.refresh(case)["action"] == "build"
     assert search.refresh(case)["action"] == "none"
     assert found(case, "is:deleted") == {"T6"} and found(case, "smoke damage") == {"M6"}
+
+
+# ---------------------------------------------------------------- saved searches
+
+def test_saved_searches_are_kept_audited_and_match_new_posts(case, tmp_path):
+    from socmint.search import saved
+
+    _fill(case, tmp_path)
+    saved.save(case, "port-fires", '"old port" fire', sort="time", note="the harbour story")
+    assert [s["name"] for s in saved.saved(case)] == ["port-fires"]
+    assert saved.get(case, "port-fires")["query"] == '"old port" fire'
+    with pytest.raises(QueryError):
+        saved.save(case, "broken", '"old port')
+    with pytest.raises(SocmintError, match="name"):
+        saved.save(case, "no spaces please", "fire")
+    with pytest.raises(SocmintError, match="sort"):
+        saved.save(case, "x", "fire", sort="likes")
+    # which of some posts a saved query finds, as a watchlist asks on each import
+    some = [UID[n] for n in ("M7", "T1", "T2", "G2", "M4")]
+    assert {NAME[u] for u in saved.matches(case, '"old port" fire', some)} == (
+        OLD_PORT & FIRE & {"M7", "T1", "T2", "G2", "M4"})
+    assert saved.matches(case, "fire", []) == set()
+    saved.save(case, "port-fires", "fire", sort="relevance")  # replaced, with the old query kept
+    saved.remove(case, "port-fires")
+    assert saved.saved(case) == []
+    with pytest.raises(SocmintError, match="no saved search"):
+        saved.remove(case, "port-fires")
+    log = [json.loads(line) for line in case.audit_path.read_text().splitlines()]
+    acts = [(e["action"], e["params"].get("name")) for e in log
+            if e["action"].startswith("search.")]
+    assert acts == [("search.save", "port-fires"), ("search.save", "port-fires"),
+                    ("search.remove", "port-fires")]
+    assert [e["params"]["replaced"] for e in log if e["action"] == "search.save"] == [
+        None, '"old port" fire']
+
+
+def test_cli_saves_and_reruns_a_search(home, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {"SOCMINT_HOME": str(home), "PATH": "/usr/bin:/bin", "SOCMINT_OPERATOR": "tester"}
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "socmint.cli", *args], env=env,
+                              capture_output=True, text=True, cwd=ROOT)
+
+    cli("case", "new", "c", "--purpose", "p", "--legal-basis", "b", "--retention", "1")
+    assert cli("import", *[str(_copy(n, tmp_path / "in", SEEN)) for n in ORIGINALS]
+               ).returncode == 0
+    first = json.loads(cli("search", '"old port"', "--save", "harbour", "--sort", "time",
+                           "--json").stdout)
+    again = json.loads(cli("search", "@harbour", "--json").stdout)
+    assert again["sort"] == "time" and again["query"] == '"old port"'
+    assert [h["uid"] for h in again["hits"]] == [h["uid"] for h in first["hits"]]
+    assert {NAME[h["uid"]] for h in again["hits"]} == OLD_PORT
+    listed = json.loads(cli("searches", "--json").stdout)
+    assert [(s["name"], s["query"], s["created_by"]) for s in listed] == [
+        ("harbour", '"old port"', "tester")]
+    missing = cli("search", "@nothing")
+    assert missing.returncode != 0 and "no saved search" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert cli("searches", "--remove", "harbour").returncode == 0
+    assert json.loads(cli("searches", "--json").stdout) == []

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import orjson
 import pytest
 
-from socmint import store
+from socmint import alerts, store
 from socmint.collect import runner, watch
 from socmint.errors import SocmintError
 from socmint.ingest import import_paths
@@ -113,20 +113,20 @@ def test_mastodon_edit_metrics_and_rename_between_two_imports(case, tmp_path):
         assert c.run == second.run
 
     # edits alert, metrics do not; the summary says what changed in plain words
-    alerts = watch.alerts(case)
-    assert sorted((a["kind"], a["uid"]) for a in alerts) == sorted(
+    raised = alerts.alerts(case)
+    assert sorted((a["kind"], a["uid"]) for a in raised) == sorted(
         [("edited", uid), ("edited", account)])
-    post_alert = next(a for a in alerts if a["uid"] == uid)
+    post_alert = next(a for a in raised if a["uid"] == uid)
     assert post_alert["summary"].startswith(f"post {uid} was edited: '")
     assert "-> 'Correction: the bridge is closed until Friday'" in post_alert["summary"]
     assert post_alert["at"] == _utc(T1) and post_alert["run"] == second.run
     assert not post_alert["acknowledged"]
-    assert all(a["summary"].isprintable() for a in alerts)  # one line, whatever the text held
+    assert all(a["summary"].isprintable() for a in raised)  # one line, whatever the text held
 
     # the same run again: the same changes, no second alert
     assert sorted(map(watch.as_dict, _detect(case, second.run)), key=str) == sorted(
         map(watch.as_dict, found), key=str)
-    assert len(watch.alerts(case)) == 2
+    assert len(alerts.alerts(case)) == 2
     # the current table keeps the latest state; the change history stays queryable
     assert _current(case, "SELECT text FROM posts WHERE uid = ?", [uid])[0][0] == text.after
     con = store.connect(case)
@@ -141,20 +141,20 @@ def test_acknowledge(case, tmp_path):
     import_paths(case, [_write(tmp_path / "v1.json", orjson.dumps(before), T0)])
     run = import_paths(case, [_write(tmp_path / "v2.json", orjson.dumps(after), T1)]).run
     _detect(case, run)
-    open_alerts = watch.alerts(case)
+    open_alerts = alerts.alerts(case)
     first = open_alerts[0]
-    done = watch.acknowledge(case, first["id"])
+    done = alerts.acknowledge(case, first["id"])
     assert done["id"] == first["id"]
-    assert [a["id"] for a in watch.alerts(case)] == [a["id"] for a in open_alerts[1:]]
-    every = {a["id"]: a for a in watch.alerts(case, unacknowledged_only=False)}
+    assert [a["id"] for a in alerts.alerts(case)] == [a["id"] for a in open_alerts[1:]]
+    every = {a["id"]: a for a in alerts.alerts(case, unacknowledged_only=False)}
     assert every[first["id"]]["acknowledged"] is True
     assert len(every) == len(open_alerts)
     with pytest.raises(SocmintError, match="no alert"):
-        watch.acknowledge(case, max(every) + 1)
+        alerts.acknowledge(case, max(every) + 1)
     with pytest.raises(SocmintError, match="a number"):
-        watch.acknowledge(case, "first")
+        alerts.acknowledge(case, "first")
     entries = [json.loads(line) for line in case.audit_path.read_text().splitlines()]
-    assert [e["params"]["alert"] for e in entries if e["action"] == "watch.acknowledge"] == [
+    assert [e["params"]["alert"] for e in entries if e["action"] == "alerts.acknowledge"] == [
         first["id"]]
 
 
@@ -166,7 +166,7 @@ def test_an_older_unchanged_copy_is_no_change(case, tmp_path):
                                        orjson.dumps(before, option=orjson.OPT_INDENT_2), T1)])
     assert again.items["updated"] == 1  # new evidence, new observations...
     assert _detect(case, again.run) == []  # ...and no change
-    assert watch.alerts(case) == []
+    assert alerts.alerts(case) == []
 
 
 def _jetstream_lines():
@@ -199,7 +199,7 @@ def test_bluesky_delete_after_create_and_account_takedown_reversed(case, tmp_pat
     assert gone.observed_before == _utc(ev["time_us"] / 1e6)  # Jetstream's time, not the file's
     assert gone.observed_at == _utc(json.loads(delete)["time_us"] / 1e6)
     assert (gone.evidence_before, gone.evidence_after) == (_sha(create), _sha(delete))
-    (alert,) = watch.alerts(case)
+    (alert,) = alerts.alerts(case)
     assert (alert["kind"], alert["uid"]) == ("deleted", uid)
     assert alert["summary"].startswith(f"post {uid} was deleted")
     assert _current(case, "SELECT deleted_at FROM posts WHERE uid = ?", [uid])[0][0] == \
@@ -223,7 +223,7 @@ def test_bluesky_delete_after_create_and_account_takedown_reversed(case, tmp_pat
     assert (c.uid, c.kind, c.before, c.after) == (account, "reappeared", "true", "false")
     assert c.evidence_before == _sha(orjson.dumps(down))
     # a reappearance is recorded, not alerted
-    assert sorted(a["kind"] for a in watch.alerts(case)) == ["deleted", "deleted"]
+    assert sorted(a["kind"] for a in alerts.alerts(case)) == ["deleted", "deleted"]
 
 
 def test_account_known_only_as_a_stub_deleted_then_named_again(case, tmp_path):
@@ -352,8 +352,8 @@ def test_watch_two_rounds_alerts_on_the_edit_and_survives_bad_jobs(case):
     assert second["changes"] == {"edited": 1, "metrics": 1}
     assert len(second["alerts"]) == 1 and second["alerts"][0].startswith(f"post {uid} was edited")
 
-    alerts = watch.alerts(case)
-    assert [(a["kind"], a["uid"], a["run"]) for a in alerts] == [("edited", uid, second["run"])]
+    raised = alerts.alerts(case)
+    assert [(a["kind"], a["uid"], a["run"]) for a in raised] == [("edited", uid, second["run"])]
     con = store.connect(case)
     try:
         recorded = watch.changes(con, run=second["run"])

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 
 import ibis
 
+from socmint.analysis.selectors import selectors
+
 TOP = 10
 
 
@@ -89,6 +91,11 @@ def summary(backend, top: int = TOP) -> dict:
         "top_hashtags": top_entities("hashtag"),
         "top_domains": top_entities("domain"),
         "top_mentions": top_entities("mention"),
+        "top_selectors": [{**r, "first_seen": _iso(r["first_seen"]),
+                           "last_seen": _iso(r["last_seen"])}
+                          for r in selectors(backend, top=top)],
+        "languages": top_entities("language"),
+        "top_places": top_entities("place"),
         "formats": formats,
         "rejected_reasons": rejected_reasons,
         "posts_per_hour": [{"hour": _iso(r["hour"]), "posts": r["posts"]} for r in hourly],
@@ -106,7 +113,9 @@ def _scalar(backend, expr) -> int:
     return int(backend.execute(expr))
 
 
-def _iso(value) -> str:
+def _iso(value) -> str | None:
+    if value is None:
+        return None
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)

@@ -21,11 +21,11 @@ deletion here: a post missing from a timeline page may have scrolled out, been f
 been asked for. A collector that re-fetches one item (a thread or status job) and is told 404 must
 say so with a tombstone observation; this detector then reports it like any other.
 
-Changes go to the `changes` table; edits and deletions also to `alerts`, which an analyst lists
-and acknowledges. The detection is one Ibis expression per table (a window over each record's
-observations, ordered by observed_at, source_offset, evidence, comparing every field with its
-lag), run on DuckDB here and unchanged on any engine Ibis drives; it reads only the records the
-run touched, in uid-hash chunks, so memory stays bounded whatever the case size.
+Changes go to the `changes` table; edits and deletions also raise alerts (socmint.alerts), which
+an analyst lists and acknowledges. The detection is one Ibis expression per table (a window
+over each record's observations, ordered by observed_at, source_offset, evidence, comparing every
+field with its lag), run on DuckDB here and unchanged on any engine Ibis drives; it reads only
+the records the run touched, in uid-hash chunks, so memory stays bounded whatever the case size.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from datetime import datetime, timezone
 import ibis
 import ibis.selectors as s
 
-from socmint import audit, secrets, store
+from socmint import alerts, audit, secrets, store
 from socmint.case import Case
 from socmint.collect import runner
 from socmint.errors import SocmintError
@@ -66,10 +66,6 @@ CREATE TABLE IF NOT EXISTS changes (
   uid VARCHAR, "table" VARCHAR, kind VARCHAR, field VARCHAR, before VARCHAR, after VARCHAR,
   delta BIGINT, observed_before TIMESTAMPTZ, observed_at TIMESTAMPTZ, evidence_before VARCHAR,
   evidence_after VARCHAR, run VARCHAR);
-CREATE SEQUENCE IF NOT EXISTS alert_ids;
-CREATE TABLE IF NOT EXISTS alerts (
-  id BIGINT PRIMARY KEY DEFAULT nextval('alert_ids'), "at" TIMESTAMPTZ, kind VARCHAR, uid VARCHAR,
-  summary VARCHAR, run VARCHAR, acknowledged BOOLEAN DEFAULT false);
 """
 
 
@@ -94,6 +90,7 @@ _COLUMNS = [f.name for f in fields(Change)]
 
 def ensure_tables(con) -> None:
     con.execute(DDL)
+    alerts.ensure_table(con)
 
 
 # --- detection -------------------------------------------------------------------------------
@@ -207,16 +204,9 @@ def _changes(con, where: str, params: list) -> list[Change]:
 
 
 def _raise_alerts(con, run: str, found: list[Change]) -> None:
-    """One alert per edit or deletion; one already raised for this run is not raised again."""
-    have = {tuple(r) for r in con.execute(
-        "SELECT uid, kind, summary FROM alerts WHERE run = ?", [run]).fetchall()}
-    for c in found:
-        text = summary(c)
-        if (c.uid, c.kind, text) in have:
-            continue
-        have.add((c.uid, c.kind, text))
-        con.execute("INSERT INTO alerts (\"at\", kind, uid, summary, run, acknowledged) "
-                    "VALUES (?, ?, ?, ?, ?, false)", [c.observed_at, c.kind, c.uid, text, c.run])
+    """One alert per edit or deletion."""
+    alerts.raise_alerts(con, [{"at": c.observed_at, "kind": c.kind, "uid": c.uid,
+                               "summary": summary(c), "run": c.run} for c in found])
 
 
 _SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e]+")
@@ -242,46 +232,6 @@ def summary(c: Change) -> str:
     if c.kind == "reappeared":
         return f"{noun} {c.uid} reappeared after a deletion (seen {when})"
     return f"{noun} {c.uid} {c.field}: {c.before} -> {c.after} ({c.delta:+d})"
-
-
-# --- alerts ----------------------------------------------------------------------------------
-
-def alerts(case: Case, unacknowledged_only: bool = True) -> list[dict]:
-    """Alerts, newest first: id, at (when the change was observed), kind, uid, summary, run,
-    acknowledged."""
-    con = store.connect(case, read_only=True)
-    try:
-        if not store.scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = "
-                                 "'alerts' AND schema_name = 'main'"):
-            return []
-        where = "WHERE NOT acknowledged" if unacknowledged_only else ""
-        cur = con.execute("SELECT id, \"at\", kind, uid, summary, run, acknowledged FROM alerts "
-                          f"{where} ORDER BY \"at\" DESC, id DESC")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-    finally:
-        con.close()
-
-
-def acknowledge(case: Case, alert_id: int | str) -> dict:
-    """Mark one alert as seen; an unknown id is a user error. Audited."""
-    try:
-        alert_id = int(alert_id)
-    except (TypeError, ValueError):
-        raise SocmintError(f"an alert id is a number, not {alert_id!r}") from None
-    with case.writing():
-        con = store.connect(case)
-        try:
-            ensure_tables(con)
-            rows = con.execute("UPDATE alerts SET acknowledged = true WHERE id = ? "
-                               "RETURNING id, kind, uid, run", [alert_id]).fetchall()
-        finally:
-            con.close()
-        if not rows:
-            raise SocmintError(f"no alert {alert_id} (see `socmint alerts`)")
-        audit.record(case, "watch.acknowledge", {"alert": rows[0][0], "kind": rows[0][1],
-                                                 "uid": rows[0][2], "run": rows[0][3]})
-    return {"id": rows[0][0], "kind": rows[0][1], "uid": rows[0][2], "run": rows[0][3]}
 
 
 # --- the loop --------------------------------------------------------------------------------

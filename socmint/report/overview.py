@@ -1,7 +1,7 @@
 """The offline HTML overview of a case: one self-contained file, no third-party host.
 
-Everything from social media (handles, hashtags, domains, reasons) is escaped by Jinja's
-autoescape; the posts-per-hour chart is inline SVG drawn here.
+Everything from social media (handles, hashtags, domains, reasons, alert excerpts) is escaped by
+Jinja's autoescape; the posts-per-hour chart is inline SVG drawn here.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from socmint import __version__
+from socmint.enrich import places
 
 _ENV = Environment(loader=PackageLoader("socmint.report", "templates"),
                    autoescape=select_autoescape(default=True, default_for_string=True))
@@ -37,13 +38,26 @@ def hourly_chart(series: list[dict], width: int = 960, height: int = 220) -> dic
             "left": left, "base": height - bottom}
 
 
-def render(case_info: dict, summary: dict, engine: str) -> str:
+def place_names(rows: list[dict]) -> list[dict]:
+    """Top places with the gazetteer's name, country and coordinates beside the id."""
+    out = []
+    for r in rows:
+        p = places.place(r["value"])
+        out.append({**r, "name": p.name if p else r["value"], "country": p.country if p else "",
+                    "coords": f"{p.lat:.3f}, {p.lon:.3f}" if p else ""})
+    return out
+
+
+def render(case_info: dict, summary: dict, engine: str, alerts: list[dict] | None = None
+           ) -> str:
     return _ENV.get_template("overview.html").render(
         case=case_info, s=summary, chart=hourly_chart(summary["posts_per_hour"]), engine=engine,
+        alerts=alerts or [], places=place_names(summary.get("top_places", [])),
         version=__version__, generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def write(path: Path, case_info: dict, summary: dict, engine: str) -> Path:
+def write(path: Path, case_info: dict, summary: dict, engine: str,
+          alerts: list[dict] | None = None) -> Path:
     path = Path(path)
-    path.write_text(render(case_info, summary, engine), encoding="utf-8")
+    path.write_text(render(case_info, summary, engine, alerts), encoding="utf-8")
     return path

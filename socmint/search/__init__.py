@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+
+import orjson
+import tantivy
 
 from socmint.case import Case
 from socmint.errors import SocmintError
@@ -71,12 +74,12 @@ class Result:
 
 
 def search(case: Case, query: str, sort: str = "relevance", limit: int = 50,
-           facets: bool = True, *, offset: int = 0, con=None) -> Result:
+           facets: bool = True, *, offset: int = 0) -> Result:
     """Posts matching `query`, best first (or newest first with sort="time"), with counts.
 
     Relevance needs words to rank by: a query of fields only (author:, since:, ...) is sorted
-    newest first. Facets count over every match, not only the hits returned. `con`: an open
-    connection to the case's tables, when the caller has one (else one is opened read-only).
+    newest first. Facets count over every match, not only the hits returned. Everything comes
+    from the index: a search reads no table.
     """
     started = time.perf_counter()
     if sort not in SORTS:
@@ -93,42 +96,37 @@ def search(case: Case, query: str, sort: str = "relevance", limit: int = 50,
                               offset=offset)
     else:
         res = searcher.search(compiled.query, top, count=True, offset=offset)
-    found = [(searcher.doc(addr).get_first("uid"), score) for score, addr in res.hits[:limit]]
     counts = _facets(searcher, compiled.query) if facets and res.count else {}
-    with _ix._connection(case, con) as c:
-        rows = _rows(c, [u for u, _ in found])
-        if "author" in counts:
-            labels = _labels(c, [b.value for b in counts["author"]])
-            for b in counts["author"]:
-                b.label = labels.get(b.value)
+    for b in counts.get("author", []):
+        b.label = _author_label(searcher, b.value)
     hits = []
-    for uid, score in found:
-        created, platform, author, text, deleted = rows.get(uid, (None,) * 5)
-        snippet, marks = make_snippet(text or "", compiled.highlight)
-        hits.append(Hit(uid, None if by_time else float(score), created, platform, author,
-                        snippet, marks, bool(deleted)))
+    for score, addr in res.hits[:limit]:
+        doc = searcher.doc(addr)
+        row = orjson.loads(doc.get_first("row"))
+        snippet, marks = make_snippet(row["text"] or "", compiled.highlight)
+        hits.append(Hit(doc.get_first("uid"), None if by_time else float(score),
+                        _time(row["t"]), row["platform"], row["author"] or row["account"],
+                        snippet, marks, row["deleted"]))
     return Result(query, "time" if by_time else "relevance", res.count, hits, counts,
                   (time.perf_counter() - started) * 1000)
 
 
-def _rows(con, uids: list[str]) -> dict[str, tuple]:
-    if not uids:
-        return {}
-    # two lookups by uid, rather than a join: each can use an index on uid when there is one
-    rows = con.execute("""
-        SELECT uid, created_at, platform, account_uid, text, deleted_at FROM posts
-        WHERE uid IN (SELECT unnest($1::VARCHAR[]))""", [uids]).fetchall()
-    names = _labels(con, sorted({r[3] for r in rows if r[3]}))
-    return {uid: (at, platform, names.get(acc) or acc, text, deleted)
-            for uid, at, platform, acc, text, deleted in rows}
+def _time(us: int | None) -> datetime | None:
+    if us is None:
+        return None
+    try:
+        return datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=us)
+    except OverflowError:
+        return None
 
 
-def _labels(con, account_uids: list[str]) -> dict[str, str]:
-    if not account_uids:
-        return {}
-    return dict(con.execute(
-        "SELECT uid, coalesce(handle, display_name) FROM accounts "
-        "WHERE uid IN (SELECT unnest($1::VARCHAR[]))", [account_uids]).fetchall())
+def _author_label(searcher, account: str) -> str | None:
+    """The handle of an author bucket, read from one of its posts."""
+    q = tantivy.Query.term_query(_ix.SCHEMA, "account", account)
+    res = searcher.search(q, 1)
+    if not res.hits:
+        return None
+    return orjson.loads(searcher.doc(res.hits[0][1]).get_first("row"))["author"]
 
 
 def _facets(searcher, query) -> dict[str, list[Bucket]]:
