@@ -205,6 +205,9 @@ def import_(paths: list[Path], case: CaseOpt = None, json: JsonOpt = False,
            [[t, report.rows_new.get(t, 0), report.rows_seen_again.get(t, 0)] for t in store.TABLES])
     for r in d["rejected_examples"][:10]:
         out.print(f"rejected {r['origin']} line {r['line']}: {r['reason']}", markup=False)
+    if report.after.get("alerts"):
+        out.print(f"{report.after['alerts']:,} new watchlist alerts (see `socmint alerts`)",
+                  markup=False)
 
 
 @app.command("formats")
@@ -898,6 +901,16 @@ def scenario_cmd(out_dir: Path,
     out.print(f"wrote scenario to {out_dir} (ground truth: {out_dir / 'ground_truth.json'})")
 
 
+# the demo's sample watchlist: the campaign's narrative, contact and wallet,
+# and a shipped lexicon (which, on this synthetic data, should stay quiet)
+DEMO_WATCHLIST = [
+    {"phrase": "grid levy", "category": "campaign narrative"},
+    {"selector": "phone:+44 20 7946 0958", "category": "contact"},
+    {"selector": "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "category": "fundraising"},
+    {"lexicon": "extremist-symbols"},
+]
+
+
 @app.command("demo")
 def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data and case.")]
          = Path("demo"),
@@ -923,6 +936,12 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
              "the spread of a doctored image in a synthetic multi-platform data set",
              legal_basis="Synthetic data only: no personal data is processed", retention=30,
              member=None, json=False)
+    from socmint import watchlists
+
+    found = watchlists.add(cases.open_case(None), "energy-campaign", DEMO_WATCHLIST,
+                           description="What an analyst following the grid levy story watches")
+    out.print(f"watchlist energy-campaign: {found['added']} rules, the lexicon's included",
+              markup=False)
     out.print("[bold]3/4[/] importing")
     t0 = time.perf_counter()
     # the platforms' raw files; ground_truth.json stays out of the case, as an analyst's would

@@ -438,9 +438,10 @@ TG_SOURCE_TEXTS = (
     "Your bill, explained: 31% of it is now levies.",
     "Another supplier collapses. Guess who pays.",
 )
-# the campaign's source asks for money: the selectors that lead elsewhere (the wallet is the
-# public genesis-block address: checksum-valid, and nobody's private)
-TG_SOURCE_APPEAL = ("Keep us independent. Tips:", "tips@gridtruth.example",
+# the campaign's source asks for money: the selectors that lead elsewhere. The phone number is
+# in Ofcom's range kept for drama, the wallet the public genesis-block address: both valid, and
+# nobody's. (A .example address is no selector: the domain has no public suffix.)
+TG_SOURCE_APPEAL = ("Keep us independent. Tips:", "tips@gridtruth.example", "+44 20 7946 0958",
                     "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
 TG_NEWS_LINES = ("Our reporters in {c} on {t}.", "What we know so far about {t}.",
                  "{T}: the latest from {c}.", "Reactions are coming in on {t}.",
@@ -2782,7 +2783,8 @@ class _Scenario:
         if TG_SOURCE_TEXTS.index(text) % 2 == 0:  # no random draw: the rest stays as it was
             parts += [("plain", "\n\n" + TG_SOURCE_APPEAL[0] + " ", None),
                       ("email", TG_SOURCE_APPEAL[1], None),
-                      ("plain", " · BTC " + TG_SOURCE_APPEAL[2], None)]
+                      ("plain", f" or call {TG_SOURCE_APPEAL[2]} · BTC {TG_SOURCE_APPEAL[3]}",
+                       None)]
         self._tg_message(self.tg_chats["source"], t, a, parts, kind="post")
         self._tg_source_keep(parts)
 

@@ -54,7 +54,9 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
             "--retention", "7")
     data = tmp_path / "page.jsonl"
     data.write_bytes(orjson.dumps(hostile_page()) + b"\n")
+    socmint(home, "watchlist", "add", "probe", "--term", "alert")
     rep = orjson.loads(socmint(home, "import", str(data), "--json").stdout)
+    assert rep["after"]["alerts"] == 1
     assert rep["items"] == {"read": 1, "new": 1, "updated": 0, "duplicate": 0, "rejected": 0}
     listed = orjson.loads(socmint(home, "case", "list", "--json").stdout)
     assert [c["name"] for c in listed] == ["inq"]
@@ -69,8 +71,9 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
     html = out.read_text()
     assert "<script" not in html and "<svg onload" not in html and "<img" not in html
     assert "&lt;script&gt;" in html and "&lt;svg onload=x&gt;" in html
-    # offline: nothing is loaded from any host
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert 'term "alert"' in html.replace("&#34;", '"')  # the watchlist alert, escaped
+    # offline: no tag loads anything from any host (the hostile text shows, escaped, as text)
+    assert not re.search(r"""<[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "posts per hour" in html.lower()
     v = socmint(home, "evidence", "verify")
     assert "1 items checked, 0 altered" in v.stdout
@@ -78,17 +81,30 @@ def test_cli_flow_json_and_hostile_report(tmp_path):
     assert "chain intact" in a.stdout
     log = orjson.loads(socmint(home, "audit", "log", "--json").stdout)
     actions = [e["action"] for e in log]
-    assert actions[:7] == ["case.new", "import", "case.show", "summary", "summary", "report",
-                           "evidence.verify"]
+    assert actions[:8] == ["case.new", "watchlist.add", "import", "case.show", "summary",
+                           "summary", "report", "evidence.verify"]
 
 
 def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
     p = socmint(tmp_path / "unused-home", "demo", "--folder", str(tmp_path / "demo"),
                 "--posts", "3000", "--accounts", "300")
     assert "busiest accounts" in p.stdout and "top hashtags" in p.stdout
+    assert "top selectors" in p.stdout and "new watchlist alerts" in p.stdout
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "Case demo" in html and "<rect" in html  # the posts-per-hour chart has bars
     home = tmp_path / "demo" / "home"
+    # the sample watchlist raised alerts at import, and the overview lists them
+    raised = orjson.loads(socmint(home, "alerts", "--json").stdout)
+    rules = {a["rule"] for a in raised if a["watchlist"] == "energy-campaign"}
+    assert any(r.startswith('phrase "grid levy"') for r in rules)
+    assert any(r.startswith("selector btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa") for r in rules)
+    assert "Watchlist alerts" in html and "energy-campaign" in html
+    # the campaign's wallet, phone and email (marked by Telegram) are the top selectors
+    top = orjson.loads(socmint(home, "summary", "--json").stdout)["top_selectors"]
+    assert {(r["kind"], r["normalized"]) for r in top[:3]} == {
+        ("btc", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"), ("phone", "+442079460958"),
+        ("email", "tips@gridtruth.example")}
+    assert "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa" in html and "+442079460958" in html
     summary = orjson.loads(socmint(home, "summary", "--json").stdout)
     made = orjson.loads((tmp_path / "demo" / "scenario" / "manifest.json").read_bytes())["totals"]
     # every post the scenario wrote, and the Telegram service messages it wrote on top;

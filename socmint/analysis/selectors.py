@@ -20,11 +20,15 @@ def _carried(backend):
         account=posts.account_uid, platform=posts.platform, at=posts.created_at)
 
 
-def selectors(backend, kind: str | None = None, top: int | None = None) -> list[dict]:
-    """Each selector with how many posts and accounts carry it, first and last seen."""
+def selectors(backend, kind: str | None = None, top: int | None = None,
+              skip: tuple[str, ...] = ()) -> list[dict]:
+    """Each selector with how many posts and accounts carry it, first and last seen; of one
+    kind, or of every kind but those skipped."""
     c = _carried(backend)
     if kind:
         c = c.filter(c.kind == kind)
+    if skip:
+        c = c.filter(~c.kind.isin(skip))
     agg = c.group_by(["kind", "normalized"]).aggregate(
         posts=c.post.nunique(), accounts=c.account.nunique(), platforms=c.platform.nunique(),
         first_seen=c.at.min(), last_seen=c.at.max(), example=c.value.min())

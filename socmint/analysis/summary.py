@@ -91,9 +91,10 @@ def summary(backend, top: int = TOP) -> dict:
         "top_hashtags": top_entities("hashtag"),
         "top_domains": top_entities("domain"),
         "top_mentions": top_entities("mention"),
+        # domains have a list of their own above
         "top_selectors": [{**r, "first_seen": _iso(r["first_seen"]),
                            "last_seen": _iso(r["last_seen"])}
-                          for r in selectors(backend, top=top)],
+                          for r in selectors(backend, top=top, skip=("domain",))],
         "languages": top_entities("language"),
         "top_places": top_entities("place"),
         "formats": formats,
