@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/search_speed.py [--sizes 100000,1000000,10000000] [--repeat 20]
                                            [--skip-fts] [--import-max 1000000] [--fresh]
+                                           [--reuse]
 
 For each size: the scenario is generated (bench/out/search/scenario-N, kept for later runs) and
 imported into a case (bench/out/search/home-N, kept too; --fresh imports again). A size above
@@ -252,7 +253,8 @@ def p95(xs: list[float]) -> float:
     return xs[min(len(xs) - 1, int(round(0.95 * (len(xs) - 1))))]
 
 
-def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int) -> dict:
+def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int,
+               reuse: bool = False) -> dict:
     from socmint import search
     from socmint.search import index as ix
     from socmint.search import query as qm
@@ -263,9 +265,15 @@ def bench_size(n: int, repeat: int, skip_fts: bool, fresh: bool, import_max: int
     else:
         log(f"{n:,} posts")
         case = ensure_case(n, fresh)
-    built = search.build(case)
-    log(f"  socmint index: {built['posts']:,} posts in {built['seconds']:.1f} s "
-        f"({built['posts'] / built['seconds']:,.0f} posts/s), {built['bytes'] / 2**20:,.0f} MiB")
+    if reuse and search.status(case)["exists"]:
+        st = search.status(case)
+        built = {"posts": st["posts"], "seconds": float("nan"), "bytes": st["bytes"]}
+        log(f"  socmint index: reused ({st['posts']:,} posts), not timed")
+    else:
+        built = search.build(case)
+        log(f"  socmint index: {built['posts']:,} posts in {built['seconds']:.1f} s "
+            f"({built['posts'] / built['seconds']:,.0f} posts/s), "
+            f"{built['bytes'] / 2**20:,.0f} MiB")
     fts = None
     if not skip_fts:
         fts_path = OUT / f"fts-{n}.sqlite"
@@ -307,8 +315,9 @@ def report(results: list[dict]) -> None:
     log("|---|---|---|---|---|")
     for r in results:
         b = r["built"]
-        log(f"| {r['posts']:,} | socmint (tantivy) | {b['seconds']:.1f} | "
-            f"{b['posts'] / b['seconds']:,.0f} | {b['bytes'] / 2**20:,.0f} |")
+        timing = ("reused | -" if b["seconds"] != b["seconds"]  # not timed: NaN
+                  else f"{b['seconds']:.1f} | {b['posts'] / b['seconds']:,.0f}")
+        log(f"| {r['posts']:,} | socmint (tantivy) | {timing} | {b['bytes'] / 2**20:,.0f} |")
         if r["fts"]:
             f = r["fts"]
             log(f"| {r['posts']:,} | SQLite FTS5 | {f['seconds']:.1f} | "
@@ -323,6 +332,11 @@ def report(results: list[dict]) -> None:
                 xs = r["latency"][k][side]
                 cells.append(f"{statistics.median(xs):.1f} / {p95(xs):.1f}" if xs else "-")
             log(f"| {r['posts']:,} | {k} | " + " | ".join(cells) + " |")
+        cells = []  # the whole mix: every run of every query
+        for side in ("engine", "search", "fts"):
+            xs = [x for k in KINDS for x in r["latency"][k][side]]
+            cells.append(f"{statistics.median(xs):.1f} / {p95(xs):.1f}" if xs else "-")
+        log(f"| {r['posts']:,} | **all** | " + " | ".join(cells) + " |")
     log("\nmatches per query (socmint / FTS5; they differ where the engines read text "
         "differently, e.g. CJK, or where FTS5 has no field for it)")
     for r in results:
@@ -336,6 +350,8 @@ def main() -> None:
     ap.add_argument("--sizes", default="100000,1000000")
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--skip-fts", action="store_true")
+    ap.add_argument("--reuse", action="store_true",
+                    help="query the index an earlier run built (its build is not timed again)")
     ap.add_argument("--fresh", action="store_true", help="import the scenario again")
     ap.add_argument("--import-max", type=int, default=1_000_000,
                     help="larger sizes copy the case of this size inside DuckDB (a multiple "
@@ -343,7 +359,7 @@ def main() -> None:
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    results = [bench_size(n, args.repeat, args.skip_fts, args.fresh, args.import_max)
+    results = [bench_size(n, args.repeat, args.skip_fts, args.fresh, args.import_max, args.reuse)
                for n in sizes]
     report(results)
 

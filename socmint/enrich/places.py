@@ -88,7 +88,7 @@ from pathlib import Path
 
 import numpy as np
 
-from socmint.enrich.language import WORD_MARKS, detect
+from socmint.enrich.language import CACHE_SIZE, WORD_MARKS, detect
 
 INDEX_VERSION = 5
 NOTABLE_POPULATION = 1_000_000  # a single-word city name this large counts without a cue
@@ -595,6 +595,11 @@ def mentioned(text: str, lang: str | None = None) -> list[Mention]:
     lang = lang.lower().split("-")[0] if isinstance(lang, str) else None
     if lang is None or len(lang) != 2:
         lang = None  # "unknown": only English and script-bound names
+    return list(_mentioned(text, lang))
+
+
+@lru_cache(maxsize=CACHE_SIZE)  # retweets, quotes and copy-paste campaigns repeat texts
+def _mentioned(text: str, lang: str | None) -> tuple[Mention, ...]:
     ix = index()
     masked = _NOISE.sub(_blank, text)
     if "/" in masked:
@@ -606,7 +611,7 @@ def mentioned(text: str, lang: str | None = None) -> list[Mention]:
             if not any(s < m.end and m.start < e for s, e in taken):
                 found.append(m)
         found.sort(key=lambda m: m.start)
-    return found
+    return tuple(found)
 
 
 def _blank(m: re.Match) -> str:

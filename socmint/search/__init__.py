@@ -14,8 +14,10 @@ search.QueryError (a SocmintError) whose message points at the column of the pro
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 
 import orjson
 import tantivy
@@ -130,10 +132,15 @@ def _author_label(searcher, account: str) -> str | None:
 
 
 def _facets(searcher, query) -> dict[str, list[Bucket]]:
+    """Counts per facet over every match. The author facet (as many values as accounts) costs
+    as much as all the others together, so it runs on a second thread, beside them: tantivy
+    releases the GIL (measured at 10M posts, 965k matches: 88 ms in one call, 46 ms so)."""
     aggs = {name: {"terms": {"field": f, "size": FACET_SIZE}} for name, f in FACETS.items()}
     aggs["day"] = {"histogram": {"field": "time", "interval": DAY_US, "min_doc_count": 1,
                                  "hard_bounds": {"min": _FIRST_DAY, "max": _LAST_DAY}}}
+    author = _pool().submit(searcher.aggregate, query, {"author": aggs.pop("author")})
     out = searcher.aggregate(query, aggs)
+    out.update(author.result())
     facets = {}
     for name in FACETS:
         facets[name] = [Bucket(str(b["key"]), int(b["doc_count"]))
@@ -142,6 +149,11 @@ def _facets(searcher, query) -> dict[str, list[Bucket]]:
                             int(b["doc_count"]))
                      for b in out.get("day", {}).get("buckets", []) if b["doc_count"]]
     return facets
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="socmint-facets")
 
 
 def make_snippet(text: str, highlight: list[tuple[str, bool]],
