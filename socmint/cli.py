@@ -700,6 +700,66 @@ def near_duplicates_cmd(threshold: Annotated[float, typer.Option(
             for r in rows[:top]])
 
 
+@app.command("network")
+def network_cmd(query: Annotated[Optional[str], typer.Option(
+                    help="Only the interactions of the posts this search finds.")] = None,
+                kinds: Annotated[Optional[list[str]], typer.Option(
+                    "--kind", help="reply, repost, quote, mention, follow, like "
+                                   "(default: all but like).")] = None,
+                resolution: Annotated[float, typer.Option(
+                    help="Leiden resolution: higher gives more, smaller communities.")] = 1.0,
+                gexf: Annotated[Optional[Path], typer.Option(help="Write GEXF (Gephi).")] = None,
+                graphml: Annotated[Optional[Path], typer.Option(help="Write GraphML.")] = None,
+                top: Annotated[int, typer.Option(help="Rows per table.")] = 10,
+                case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Who talks to whom: the interaction network, its most central accounts, its communities
+    (Leiden) and the accounts that bridge them; GEXF and GraphML for Gephi."""
+    from socmint import search
+    from socmint.analysis import network as nw
+
+    c = cases.open_case(case)
+    posts = None
+    if query:
+        search.refresh(c)
+        r = search.search(c, query, limit=search.MAX_LIMIT, facets=False)
+        posts = [h.uid for h in r.hits]
+    kw = {"kinds": tuple(kinds)} if kinds else {}
+    with store.tables(c, engine) as backend:
+        net = nw.network(backend, posts, resolution=resolution, **kw)
+    for path, write in ((gexf, net.write_gexf), (graphml, net.write_graphml)):
+        if path:
+            write(path)
+            err.print(f"wrote {path}", markup=False)
+    audit.record(c, "network", {"query": query, "kinds": kinds, "resolution": resolution,
+                                "gexf": str(gexf) if gexf else None,
+                                "graphml": str(graphml) if graphml else None},
+                 {k: v for k, v in net.stats.items() if isinstance(v, int)})
+    if json:
+        return _json({"stats": net.stats, "top": {m: net.top(m, top) for m in TOP_MEASURES},
+                      "communities": [x.as_dict() for x in net.communities[:top]],
+                      "bridges": [b.as_dict() for b in net.bridges[:top]]})
+    st = net.stats
+    out.print(f"{st['accounts']:,} accounts, {st['interactions']:,} interactions "
+              f"({', '.join(f'{k} {v:,}' for k, v in st['per_kind'].items())}); "
+              f"{st['communities']:,} communities, modularity {st['modularity']:.2f}; "
+              f"betweenness {st['betweenness']}", markup=False, soft_wrap=True)
+    for m in TOP_MEASURES:
+        _table(f"top by {m}", ["rank", "account", "platform", "community", m],
+               [[r["rank"], r["handle"] or r["uid"], r["platform"], r["community"],
+                 round(r["value"], 6) if isinstance(r["value"], float) else r["value"]]
+                for r in net.top(m, top)])
+    _table("communities", ["id", "accounts", "inside", "across", "most central"],
+           [[x.id, x.size, x.interactions_inside, x.interactions_across,
+             ", ".join(t["handle"] or t["uid"] for t in x.top[:3])]
+            for x in net.communities[:top]])
+    _table("bridges between communities", ["account", "community", "participation", "why"],
+           [[b.handle or b.uid, b.community, round(b.participation, 2), b.why]
+            for b in net.bridges[:top]])
+
+
+TOP_MEASURES = ("pagerank", "in_strength", "out_strength", "betweenness", "coreness")
+
+
 @secret_app.command("set")
 def secret_set(section: str, key: str,
                server: Annotated[Optional[str], typer.Option(help="For platforms with many "
