@@ -760,6 +760,55 @@ def network_cmd(query: Annotated[Optional[str], typer.Option(
 TOP_MEASURES = ("pagerank", "in_strength", "out_strength", "betweenness", "coreness")
 
 
+@app.command("coordination")
+def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
+                         help="Print the evidence of this cluster, post by post.")] = None,
+                     window: Annotated[int, typer.Option(
+                         help="Seconds within which two actions count as together.")] = 60,
+                     kinds: Annotated[Optional[list[str]], typer.Option(
+                         "--kind", help="repost, post, link, hashtag, reply, media "
+                                        "(default: all).")] = None,
+                     min_weight: Annotated[int, typer.Option(
+                         help="Co-actions a pair needs.")] = 2,
+                     min_targets: Annotated[int, typer.Option(
+                         help="Distinct targets a pair needs.")] = 2,
+                     top: Annotated[int, typer.Option(help="Clusters printed.")] = 20,
+                     case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Accounts acting together, again and again: the same repost, text, link, hashtag set or
+    reply within seconds. Clusters by strength, each with a summary; --explain shows why."""
+    from socmint.analysis import coordination as co
+
+    c = cases.open_case(case)
+    kw = {"window": window, "min_weight": min_weight, "min_targets": min_targets}
+    if kinds:
+        kw["kinds"] = tuple(kinds)
+    with store.tables(c, engine) as backend:
+        if explain:
+            rows = co.explain(backend, explain, **kw)
+        else:
+            found = co.clusters(backend, **kw)
+    params = {**kw, "kinds": kinds, "explain": explain}
+    if explain:
+        audit.record(c, "coordination.explain", params, {"evidence": len(rows)})
+        if json:
+            return _json(rows)
+        _table(f"cluster {explain}: {len(rows):,} paired actions",
+               ["kind", "target", "account", "post", "at", "other account", "other post",
+                "gap s"],
+               [[r["kind"], r["target"], r["account"], r["post"], r["at"], r["other_account"],
+                 r["other_post"], r["gap_seconds"]] for r in rows])
+        return
+    audit.record(c, "coordination", params, {"clusters": len(found)})
+    if json:
+        return _json([x.as_dict() for x in found])
+    _table(f"coordinated clusters ({len(found):,})",
+           ["cluster", "accounts", "co-actions", "targets", "median gap s", "strength"],
+           [[x.id, x.size, x.coactions, x.targets, x.gap_median, round(x.strength, 1)]
+            for x in found[:top]])
+    for x in found[:min(top, 5)]:
+        out.print(f"\n{x.id}: {x.summary()}", markup=False, soft_wrap=True)
+
+
 @secret_app.command("set")
 def secret_set(section: str, key: str,
                server: Annotated[Optional[str], typer.Option(help="For platforms with many "
@@ -934,11 +983,14 @@ def report_cmd(case: CaseOpt = None, engine: EngineOpt = None,
                out_path: Annotated[Path, typer.Option("--out", help="Where to write the HTML.")]
                = Path("report.html")):
     """Write the offline HTML overview of the case."""
+    from socmint.analysis import coordination as co
     from socmint.report import overview
     c = cases.open_case(case)
     s = _summary(c, engine)
+    with store.tables(c, engine) as backend:
+        clusters = [x.as_dict() for x in co.clusters(backend)[:20]]
     overview.write(out_path, c.describe(), s, engine or c.settings.engine,
-                   alerts.alerts(c, kind="watchlist"))
+                   alerts.alerts(c, kind="watchlist"), clusters)
     audit.record(c, "report", {"out": str(out_path.resolve())}, s["totals"])
     out.print(f"wrote {out_path}")
 
@@ -1008,8 +1060,10 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
     import_(sorted(p for p in data.iterdir() if p.is_dir() and p.name != "media"),
             case=None, json=False, mapping=None)
     out.print(f"imported in {time.perf_counter() - t0:.1f} s")
-    out.print("[bold]4/4[/] summary and report")
+    out.print("[bold]4/4[/] summary, coordination and report")
     summary_cmd(case=None, engine=None, json=False)
+    coordination_cmd(explain=None, window=60, kinds=None, min_weight=2, min_targets=2, top=10,
+                     case=None, engine=None, json=False)
     report_cmd(case=None, engine=None, out_path=folder / "report.html")
 
 

@@ -90,6 +90,7 @@ def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
                 "--posts", "3000", "--accounts", "300")
     assert "busiest accounts" in p.stdout and "top hashtags" in p.stdout
     assert "top selectors" in p.stdout and "new watchlist alerts" in p.stdout
+    assert "coordinated clusters" in p.stdout
     html = (tmp_path / "demo" / "report.html").read_text()
     assert "Case demo" in html and "<rect" in html  # the posts-per-hour chart has bars
     home = tmp_path / "demo" / "home"
@@ -99,6 +100,11 @@ def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
     assert any(r.startswith('phrase "grid levy"') for r in rules)
     assert any(r.startswith("selector btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa") for r in rules)
     assert "Watchlist alerts" in html and "energy-campaign" in html
+    # the overview shows the coordination clusters `socmint coordination` finds, explained
+    found = orjson.loads(socmint(home, "coordination", "--json").stdout)
+    assert "Coordinated clusters" in html and found  # the planted campaign, at least
+    for x in found[:20]:
+        assert x["id"] in html and x["summary"].split(":")[0] in html
     # the campaign's wallet, phone and email (marked by Telegram) are the top selectors
     top = orjson.loads(socmint(home, "summary", "--json").stdout)["top_selectors"]
     assert {(r["kind"], r["normalized"]) for r in top[:3]} == {
