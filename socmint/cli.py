@@ -768,8 +768,11 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
                      kinds: Annotated[Optional[list[str]], typer.Option(
                          "--kind", help="repost, post, link, hashtag, reply, media "
                                         "(default: all).")] = None,
-                     min_weight: Annotated[int, typer.Option(
-                         help="Co-actions a pair needs.")] = 2,
+                     min_weight: Annotated[Optional[int], typer.Option(
+                         help="Co-actions a pair needs (default: by case size).")] = None,
+                     min_share: Annotated[float, typer.Option(
+                         help="...and at least this share of the quieter account's posts."
+                     )] = 0.1,
                      min_targets: Annotated[int, typer.Option(
                          help="Distinct targets a pair needs.")] = 2,
                      top: Annotated[int, typer.Option(help="Clusters printed.")] = 20,
@@ -779,7 +782,8 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
     from socmint.analysis import coordination as co
 
     c = cases.open_case(case)
-    kw = {"window": window, "min_weight": min_weight, "min_targets": min_targets}
+    kw = {"window": window, "min_weight": min_weight, "min_targets": min_targets,
+          "min_share": min_share}
     if kinds:
         kw["kinds"] = tuple(kinds)
     with store.tables(c, engine) as backend:
@@ -1062,8 +1066,8 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
     out.print(f"imported in {time.perf_counter() - t0:.1f} s")
     out.print("[bold]4/4[/] summary, coordination and report")
     summary_cmd(case=None, engine=None, json=False)
-    coordination_cmd(explain=None, window=60, kinds=None, min_weight=2, min_targets=2, top=10,
-                     case=None, engine=None, json=False)
+    coordination_cmd(explain=None, window=60, kinds=None, min_weight=None, min_share=0.1,
+                     min_targets=2, top=10, case=None, engine=None, json=False)
     report_cmd(case=None, engine=None, out_path=folder / "report.html")
 
 
