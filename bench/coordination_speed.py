@@ -60,6 +60,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -98,8 +99,7 @@ with contextlib.redirect_stdout(sys.stderr):
         # issue #46: a URL-less message gets the URL "" from the CSV loader
         empty = con.execute("delete from message_url where url = ''").rowcount
         con.execute("delete from resolved_url where url = ''")
-        con.execute("pragma wal_checkpoint(truncate)")
-        con.execute("pragma journal_mode = delete")
+        con.execute("pragma wal_checkpoint(truncate)")  # one file to copy; it stays in WAL mode
         messages = con.execute("select count(*) from edge").fetchone()[0]
         url_rows = con.execute("select count(*) from message_url").fetchone()[0]
         con.close()
@@ -466,6 +466,11 @@ def toolkit_side(db: Path, data: Data, kind: str, py: Path, args) -> dict:
     for p in (work, Path(f"{work}-wal"), Path(f"{work}-shm")):
         p.unlink(missing_ok=True)
     shutil.copyfile(db, work)
+    # the toolkit's own journal mode: its workers read while one writes back (a database
+    # preprocessed by an earlier version of this script was left in rollback mode)
+    con = sqlite3.connect(work)
+    con.execute("pragma journal_mode = wal")
+    con.close()
     out = OUT / f"edges-{data.label}-{kind}-toolkit.csv"
     out.unlink(missing_ok=True)
     r = run([str(py), "-c", PEER_CODE, "compute", str(work), NETWORK[kind],
