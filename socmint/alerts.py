@@ -74,7 +74,8 @@ def alerts(case: Case, unacknowledged_only: bool = True, kind: str | None = None
             return []
         have = {r[0] for r in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = 'alerts'").fetchall()}
-        cols = ", ".join(f'"{c}"' if c in have else f'NULL AS "{c}"' for c in COLUMNS)
+        # a case whose alerts table predates a column reads it as NULL (only writes add it)
+        col = {c: f'"{c}"' if c in have else "NULL" for c in COLUMNS}
         where, params = [], []
         if unacknowledged_only:
             where.append("NOT acknowledged")
@@ -82,11 +83,12 @@ def alerts(case: Case, unacknowledged_only: bool = True, kind: str | None = None
             where.append("kind = ?")
             params.append(kind)
         if watchlist:
-            where.append("watchlist = ?" if "watchlist" in have else "false")
-            params += [watchlist] if "watchlist" in have else []
-        sql = (f"SELECT {cols} FROM alerts "
+            where.append(f"{col['watchlist']} = ?")
+            params.append(watchlist)
+        selected = ", ".join(f'{col[c]} AS "{c}"' for c in COLUMNS)
+        sql = (f"SELECT {selected} FROM alerts "
                + ("WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY \"at\" DESC, id DESC")
+               + ' ORDER BY "at" DESC, id DESC')
         cur = con.execute(sql, params)
         return [dict(zip(COLUMNS, r, strict=True)) for r in cur.fetchall()]
     finally:

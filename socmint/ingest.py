@@ -27,7 +27,7 @@ from pathlib import Path
 import orjson
 import pyarrow as pa
 
-from socmint import audit, evidence, store, watchlists
+from socmint import audit, evidence, search, store, watchlists
 from socmint.case import Case, operator
 from socmint.errors import SocmintError
 from socmint.framing import Source, archive_owner, cuts, digest, framing, walk
@@ -327,7 +327,7 @@ def import_paths(case: Case, paths: Iterable[Path], *,
                     on_file_done(fr)
             store.rebuild_current(con, incremental=True)
             report = imp.report
-            _record_run(con, run, "import", started, {"paths": [f.name for f in files]},
+            record_run(con, run, "import", started, {"paths": [f.name for f in files]},
                         report.as_dict())
             report.after = after_run(case, con, run)
         finally:
@@ -342,12 +342,10 @@ def import_paths(case: Case, paths: Iterable[Path], *,
 def after_run(case: Case, con, run: str) -> dict:
     """What follows every import or collection, under the same lock: the search index takes in
     what the run changed, and the case's watchlists are matched against it."""
-    from socmint import search
-
     return {"search": search.refresh(case, con=con), "alerts": watchlists.scan_run(con, run)}
 
 
-def _record_run(con, run, action, started, params, counts) -> None:
+def record_run(con, run, action, started, params, counts) -> None:
     con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [run, action, started, datetime.now(timezone.utc), operator(),
                  orjson.dumps(params).decode(), orjson.dumps(counts, default=str).decode(), "done"])
@@ -388,7 +386,7 @@ def remap(case: Case, progress: Callable[[int], None] | None = None) -> dict:
                     progress(len(batch))
             con.execute("COMMIT")
             store.rebuild_current(con)
-            _record_run(con, run, "remap", started, {}, dict(counts))
+            record_run(con, run, "remap", started, {}, dict(counts))
         finally:  # an uncommitted remap is rolled back when the connection closes
             reader.close()
             con.close()

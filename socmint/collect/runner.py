@@ -22,7 +22,7 @@ from socmint.collect.base import Collector, Job, Page
 from socmint.collect.http import Client
 from socmint.errors import SocmintError
 from socmint.framing import digest
-from socmint.ingest import FileReport, Importer, _record_run, after_run, new_run_id
+from socmint.ingest import FileReport, Importer, after_run, new_run_id, record_run
 from socmint.mapping import RawItem
 
 COLLECTORS: dict[str, Collector] = {}
@@ -132,7 +132,7 @@ def run(case: Case, job_id: str, *, client: dict | None = None,
             imp.classify()
             report.items = fr.counts
             store.rebuild_current(con, incremental=True)
-            _record_run(con, report.run, "collect", started, {"job": job.id},
+            record_run(con, report.run, "collect", started, {"job": job.id},
                         report.as_dict())
             after_run(case, con, report.run)
         finally:

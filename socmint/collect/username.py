@@ -747,7 +747,7 @@ def store_results(case, name: str, results: list[Result]):
     """
     from socmint import audit, store
     from socmint.framing import digest
-    from socmint.ingest import FileReport, Importer, _record_run, new_run_id
+    from socmint.ingest import FileReport, Importer, new_run_id, record_run
     from socmint.mapping import RawItem
 
     name = check_name(name)
@@ -783,7 +783,7 @@ def store_results(case, name: str, results: list[Result]):
             imp.classify()
             imp.report.items = fr.counts
             store.rebuild_current(con, incremental=True)
-            _record_run(con, run, "username", started, {"name": name, "sites": len(results)},
+            record_run(con, run, "username", started, {"name": name, "sites": len(results)},
                         {**imp.report.as_dict(), "statuses": counts})
         finally:
             con.close()

@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from socmint import audit, store
+from socmint import audit, search, store
 from socmint.case import Case
 from socmint.enrich import KINDS, entities
 from socmint.enrich.selectors import KINDS as SELECTOR_KINDS
+from socmint.ingest import new_run_id, record_run
 from socmint.model import arrow_table, entity_uid
 
 SHARED_KINDS = ("url", "domain")  # mappers write these too
@@ -28,9 +29,6 @@ BATCH = 20_000
 
 def enrich_case(case: Case, progress: Callable[[int, int], None] | None = None) -> dict:
     """Re-derive the enrichers' entities of every post; returns counts. Audited."""
-    from socmint import search
-    from socmint.ingest import _record_run, new_run_id
-
     run = new_run_id()
     started = datetime.now(timezone.utc)
     region = case.settings.region
@@ -64,7 +62,7 @@ def enrich_case(case: Case, progress: Callable[[int, int], None] | None = None) 
             cur.close()
             con.execute("COMMIT")
             store.rebuild_current(con, tables=("entities",))
-            _record_run(con, run, "enrich", started, {"region": region}, counts)
+            record_run(con, run, "enrich", started, {"region": region}, counts)
             counts["search"] = search.refresh(case, con=con)["action"]
         finally:  # an unfinished enrich is rolled back when the connection closes
             con.close()

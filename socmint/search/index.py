@@ -196,6 +196,21 @@ def _writer(idx: tantivy.Index, threads: int | None = None) -> tantivy.IndexWrit
                           ) from exc
 
 
+@contextmanager
+def _committed(writer: tantivy.IndexWriter):
+    """Commit what the block wrote, and wait for merges; roll back if it fails."""
+    try:
+        yield writer
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        try:
+            writer.rollback()
+        except ValueError:
+            pass
+        raise
+
+
 def read_meta(case: Case) -> dict | None:
     p = case.index_dir / META
     try:
@@ -421,21 +436,16 @@ def build(case: Case, *, con=None,
                 progress(done, total)
 
         try:
-            chunks = max(1, -(-total // CHUNK_POSTS))
-            for i in range(chunks):
-                if chunks == 1:
-                    sql = _docs_sql(c, "TRUE", "TRUE")
-                else:
-                    sql = _docs_sql(c, f"hash(uid) % {chunks} = {i}",
-                                    f"hash(post) % {chunks} = {i}")
-                _add_rows(writer, c.sql(sql).to_arrow_reader(BATCH_ROWS), tick)
-            writer.commit()
-            writer.wait_merging_threads()
+            with _committed(writer):
+                chunks = max(1, -(-total // CHUNK_POSTS))
+                for i in range(chunks):
+                    if chunks == 1:
+                        sql = _docs_sql(c, "TRUE", "TRUE")
+                    else:
+                        sql = _docs_sql(c, f"hash(uid) % {chunks} = {i}",
+                                        f"hash(post) % {chunks} = {i}")
+                    _add_rows(writer, c.sql(sql).to_arrow_reader(BATCH_ROWS), tick)
         except BaseException:
-            try:
-                writer.rollback()
-            except ValueError:
-                pass
             shutil.rmtree(path, ignore_errors=True)
             raise
         old = read_meta(case)
@@ -474,7 +484,7 @@ def _update(case: Case, c, uids: list[str], runs: list[str] | None) -> dict:
     idx = _open(path)
     writer = _writer(idx)
     added = 0
-    try:
+    with _committed(writer):
         for start in range(0, len(uids), 50_000):
             part = uids[start:start + 50_000]
             for u in part:
@@ -486,14 +496,6 @@ def _update(case: Case, c, uids: list[str], runs: list[str] | None) -> dict:
                 added += _add_rows(writer, c.sql(sql).to_arrow_reader(BATCH_ROWS), None)
             finally:
                 c.unregister("_search_uids")
-        writer.commit()
-        writer.wait_merging_threads()
-    except BaseException:
-        try:
-            writer.rollback()
-        except ValueError:
-            pass
-        raise
     meta["stamp"] = meta.get("stamp", 0) + 1
     if runs:
         meta["runs"] = sorted(set(meta.get("runs", [])) | set(runs))

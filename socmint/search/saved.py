@@ -15,6 +15,7 @@ import tantivy
 from socmint import audit, store
 from socmint.case import Case, operator
 from socmint.errors import SocmintError
+from socmint.search import SORTS
 from socmint.search import index as ix
 from socmint.search.query import compile_query, parse
 
@@ -36,8 +37,6 @@ def _valid_name(name: str) -> str:
 def save(case: Case, name: str, query: str, sort: str = "relevance", note: str | None = None
          ) -> dict:
     """Save (or replace) a named query; a malformed query is refused with its error. Audited."""
-    from socmint.search import SORTS
-
     _valid_name(name)
     parse(query)  # raises QueryError pointing at the problem
     if sort not in SORTS:
