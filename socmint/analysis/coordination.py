@@ -74,10 +74,13 @@ co_post (any two messages in the window: a null model, not a finding). The toolk
 are not ours either (its CLI: window 1 s, min_edge_weight 2; its functions: min_edge_weight 1).
 
 How it is computed: an equi-join on (target, time bucket), never a range join. A message at
-time t (microseconds) falls in bucket floor(t / W), W the window; two messages at most W apart
-are in the same or adjacent buckets, so each message is joined to the messages of its target
-whose bucket, shifted by -1, 0 or +1 (three copies of one side, unioned), equals its own; the
-exact test |t1 - t2| <= W then keeps the true pairs, and each pair is found once. Targets seen
+time t (microseconds) falls in bucket floor(t / W), W the window; of two messages at most W
+apart, the later is in the same bucket as the earlier or the next one, so each message is joined
+to the messages of its target whose bucket, or bucket minus one, equals its own (two copies of
+one side, unioned); the exact test 0 <= t2 - t1 <= W then keeps the true pairs, each pair once
+(equal times: ordered by message key), and both directions are read off it. Targets, messages
+and accounts are joined, grouped and counted by 64-bit hashes of their strings (DuckDB's hash,
+Spark's xxhash64); the account uids are put back on the few rows of the result. Targets seen
 only once are dropped before the join. It is one Ibis expression: DuckDB hash-joins it, Spark
 shuffles it, the same on both.
 
@@ -125,7 +128,7 @@ clustered):
   popular posts around the clock, formed clusters of their own (a few co-reposts out of ~150
   posts each).
 
-On that case a clusters() call takes about 35 s on 2 cores under DuckDB's 256 MB limit. Memory
+On that case a clusters() call takes about 11 s on 2 cores under DuckDB's 256 MB limit. Memory
 stays bounded by computing kind by kind and keeping each intermediate result (Table.cache():
 a temporary table on DuckDB, which spills to disk; a cached DataFrame on Spark): one query over
 every kind ran DuckDB out of memory.
@@ -160,6 +163,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 import ibis
+import ibis.expr.datatypes as dt
 
 from socmint.enrich.neardup import MIN_CHARS
 from socmint.errors import SocmintError
@@ -343,36 +347,83 @@ def _messages(backend, kind: str, level: str):
                     at=own.created_at, origin=own.origin).distinct()
 
 
-def _matches(backend, kind: str, window: int, level: str, members=None):
-    """Every pair of messages (m1, m2) of different accounts on the same target at most
-    `window` seconds apart, both ways round: kind, obj, msg1, acc1, at1, us1, msg2, acc2, at2,
-    us2. `members`: a table (cluster, account); only pairs of members of the same cluster,
-    with a column `cluster` (joined to the messages, not to the pairs: the pairs are many)."""
+def _key(backend):
+    """A 64-bit hash that stands for a string in joins and counts: DuckDB's hash, Spark's
+    xxhash64 (Ibis's own hash is 32 bits on Spark). Two different strings share a key with a
+    probability of about n^2 / 2^65 among n strings (about 1 in 40 million at a million)."""
+    return _spark_key if backend.name == "pyspark" else _duckdb_key
+
+
+@ibis.udf.scalar.builtin(name="hash", signature=((dt.string,), dt.uint64))
+def _duckdb_key(value): ...
+
+
+@ibis.udf.scalar.builtin(name="xxhash64", signature=((dt.string,), dt.int64))
+def _spark_key(value): ...
+
+
+def _pairs(backend, kind: str, window: int, level: str, *, members=None, detail=False):
+    """Each pair of messages of one kind on the same target, of different accounts and at most
+    `window` seconds apart, once, the earlier first (equal times: the smaller message key):
+    kind, ok (the target's key), mk1, a1, at1, us1, mk2, a2, at2, us2 (mk: the message's key,
+    a: the account's); with `detail` also obj, msg1, acc1, msg2 and acc2 (the strings).
+    `members`: a table (cluster, account); only pairs of members of the same cluster, with a
+    column `cluster` (joined to the messages, not to the pairs: the pairs are many).
+
+    Once, not both ways round: half the join, and two copies of one side instead of three (the
+    later message is in the same bucket or the next). Targets, messages and accounts are
+    joined and counted by their 64-bit keys, not their strings: on a million posts under
+    DuckDB's 256 MB the strings made it spill to disk and take three times as long."""
     m = _messages(backend, kind, level)
+    extra = []
     if members is not None:
         mem = members.select(_cluster=members.cluster, _account=members.account)
         m = m.join(mem, m.account == mem._account).select(
             "msg", "account", "obj", "at", "origin", cluster=mem._cluster)
-    seen = m.group_by("obj").aggregate(_n=m.count())
-    m = m.semi_join(seen.filter(seen._n > 1), "obj")  # a target seen once pairs with nothing
+        extra = ["cluster"]
+    key = _key(backend)
     width = window * _US
-    us = m.at.delta(_EPOCH, unit="microsecond")
-    m = m.mutate(us=us, b=us // max(width, 1))
-    extra = ["cluster"] if members is not None else []
-    left = m.select(*extra, obj=m.obj, msg1=m.msg, acc1=m.account, at1=m.at, us1=m.us, b1=m.b,
+    more = ["msg", "obj", "account"] if detail else []  # strings only where they are shown
+    m = m.select(*extra, *more, "at", mk=key(m.msg), ok=key(m.obj), a=key(m.account),
+                 origin=m.origin.notnull().ifelse(key(m.origin), None),
+                 us=m.at.delta(_EPOCH, unit="microsecond"))
+    seen = m.group_by("ok").aggregate(_n=m.count())
+    m = m.semi_join(seen.filter(seen._n > 1), "ok")  # a target seen once pairs with nothing
+    m = m.mutate(b=m.us // max(width, 1))
+    left = m.select(*extra, *more, ok=m.ok, mk1=m.mk, a1=m.a, at1=m.at, us1=m.us, b1=m.b,
                     origin1=m.origin)
-    one = m.select(*(m[c].name(c + "2") for c in extra), obj2=m.obj, msg2=m.msg,
-                   acc2=m.account, at2=m.at, us2=m.us, b2=m.b, origin2=m.origin)
-    right = ibis.union(*(one.mutate(jb=one.b2 + d) for d in (-1, 0, 1)), distinct=False)
-    on = [left.obj == right.obj2, left.b1 == right.jb]
+    one = m.select(*(m[c].name(c + "2") for c in extra + more), ok2=m.ok, mk2=m.mk, a2=m.a,
+                   at2=m.at, us2=m.us, b2=m.b, origin2=m.origin)
+    right = ibis.union(one.mutate(jb=one.b2), one.mutate(jb=one.b2 - 1), distinct=False)
+    on = [left.ok == right.ok2, left.b1 == right.jb]
     if extra:
         on.append(left.cluster == right.cluster2)
     j = left.join(right, on)
-    j = j.filter(j.acc1 != j.acc2, (j.us1 - j.us2).abs() <= width,
-                 j.origin1.isnull() | (j.origin1 != j.acc2),  # never a forward with its origin
-                 j.origin2.isnull() | (j.origin2 != j.acc1))
-    return j.select(*extra, kind=ibis.literal(kind), obj=j.obj, msg1=j.msg1, acc1=j.acc1,
-                    at1=j.at1, us1=j.us1, msg2=j.msg2, acc2=j.acc2, at2=j.at2, us2=j.us2)
+    gap = j.us2 - j.us1
+    j = j.filter(j.a1 != j.a2, gap >= 0, gap <= width, (gap > 0) | (j.mk2 > j.mk1),
+                 j.origin1.isnull() | (j.origin1 != j.a2),  # never a forward with its origin
+                 j.origin2.isnull() | (j.origin2 != j.a1))
+    cols = {"kind": ibis.literal(kind), "ok": j.ok, "mk1": j.mk1, "a1": j.a1, "at1": j.at1,
+            "us1": j.us1, "mk2": j.mk2, "a2": j.a2, "at2": j.at2, "us2": j.us2}
+    if detail:
+        cols.update(obj=j.obj, msg1=j.msg, acc1=j.account, msg2=j.msg2, acc2=j.account2)
+    return j.select(*extra, **cols)
+
+
+def _sent(parts: list):
+    """a1, a2, mk1: each message of account a1 matched by a message of a2, once (whatever the
+    kind or target)."""
+    return ibis.union(*(s for p in parts for s in (
+        p.select("a1", "a2", "mk1"),
+        p.select(a1=p.a2, a2=p.a1, mk1=p.mk2))), distinct=False).distinct()
+
+
+def _names(backend, kinds, level: str):
+    """a, account: the account behind each key, for the accounts with messages of the kinds."""
+    key = _key(backend)
+    acc = ibis.union(*(_messages(backend, k, level).select("account") for k in kinds),
+                     distinct=False).distinct()
+    return acc.select(a=key(acc.account), account=acc.account)
 
 
 def coaction_edges(backend, kind: str, window: int = 60, min_weight: int = 1, *,
@@ -381,13 +432,29 @@ def coaction_edges(backend, kind: str, window: int = 60, min_weight: int = 1, *,
     source, target (account uids, never equal), weight (distinct messages of source with a
     message of target on the same target object within `window` seconds, bounds inclusive),
     targets (distinct objects they shared), first_at and last_at (the earliest and latest of
-    the paired actions, either account's). Edges of weight < min_weight are left out."""
+    the paired actions, either account's). Edges of weight < min_weight are left out.
+
+    Plain counts over grouped rows rather than COUNT(DISTINCT ...): DuckDB spills a GROUP BY
+    to disk, a distinct aggregate over millions of groups it holds in memory (out of 256 MB on
+    ten million posts). targets, first_at and last_at are the same both ways round: counted
+    once per pair."""
     _check(kind, window, min_weight, level)
-    m = _matches(backend, kind, window, level)
-    e = m.group_by(source=m.acc1, target=m.acc2).aggregate(
-        weight=m.msg1.nunique(), targets=m.obj.nunique(),
-        first_at=ibis.least(m.at1, m.at2).min(), last_at=ibis.greatest(m.at1, m.at2).max())
-    return e.filter(e.weight >= min_weight)
+    p = _pairs(backend, kind, window, level)
+    sent = _sent([p])
+    w = sent.group_by(["a1", "a2"]).aggregate(weight=sent.count())
+    w = w.filter(w.weight >= min_weight)
+    u = p.select(lo=ibis.least(p.a1, p.a2), hi=ibis.greatest(p.a1, p.a2), ok=p.ok,
+                 at1=p.at1, at2=p.at2)
+    u = u.group_by(["lo", "hi", "ok"]).aggregate(first_at=u.at1.min(), last_at=u.at2.max())
+    t = u.group_by(["lo", "hi"]).aggregate(targets=u.count(), first_at=u.first_at.min(),
+                                           last_at=u.last_at.max())
+    e = w.join(t, [ibis.least(w.a1, w.a2) == t.lo, ibis.greatest(w.a1, w.a2) == t.hi])
+    e = e.select(w.a1, w.a2, w.weight, t.targets, t.first_at, t.last_at)
+    names = _names(backend, [kind], level)
+    e = e.join(names, e.a1 == names.a).select(e, source=names.account)
+    names = names.view()
+    e = e.join(names, e.a2 == names.a).select(e, target=names.account)
+    return e.select("source", "target", "weight", "targets", "first_at", "last_at")
 
 
 # ------------------------------------------------------------------------------------ clusters
@@ -551,41 +618,51 @@ def pair_edges(backend, kinds=CLUSTER_KINDS, window: int = WINDOW, *, level: str
     distinct messages of a matched by b in any kind, and the other way round), weight (the
     smaller of the two) and targets (distinct kind and target).
 
-    Plain counts over DISTINCT rows rather than COUNT(DISTINCT ...): DuckDB spills a DISTINCT
-    to disk, a distinct aggregate over millions of groups it holds in memory. One query over
-    every kind: on a large case under a small memory limit, clusters() computes the same kind
-    by kind instead."""
-    return _pairs_of([_matches(backend, k, window, level) for k in kinds])
+    One query over every kind: on a large case under a small memory limit, clusters() computes
+    the same kind by kind instead."""
+    return _named(backend, _pairs_of([_pairs(backend, k, window, level) for k in kinds]),
+                  kinds, level)
 
 
 def _pairs_of(parts: list):
-    """pair_edges from the matches of each kind. Each part is read twice, their union never
-    (a union read twice becomes a common table expression, which DuckDB holds in memory); a
-    UNION ALL then DISTINCT, not a UNION (DuckDB's UNION did not spill under a small memory
-    limit where its DISTINCT did)."""
+    """pair_edges from the pairs of each kind. A UNION ALL then DISTINCT, not a UNION (DuckDB's
+    UNION did not spill under a small memory limit where its DISTINCT did)."""
     return _pairs_from(_directed_weights(parts), _pair_targets(parts))
 
 
 def _directed_weights(parts: list):
-    """acc1, acc2, n: distinct messages of acc1 matched by acc2 in any kind."""
-    sent = ibis.union(*(m.select("acc1", "acc2", "msg1") for m in parts), distinct=False)
-    sent = sent.distinct()
-    return sent.group_by(["acc1", "acc2"]).aggregate(n=sent.count())
+    """a1, a2, n: distinct messages of account a1 matched by a2 in any kind (account keys)."""
+    sent = _sent(parts)
+    return sent.group_by(["a1", "a2"]).aggregate(n=sent.count())
 
 
 def _pair_targets(parts: list):
-    """acc1 < acc2, targets: distinct (kind, target) they co-acted on."""
-    objs = ibis.union(*(m.filter(m.acc1 < m.acc2).select("acc1", "acc2", "kind", "obj")
-                        for m in parts), distinct=False).distinct()
-    return objs.group_by(["acc1", "acc2"]).aggregate(targets=objs.count())
+    """a1 < a2, targets: distinct (kind, target) they co-acted on (account keys)."""
+    objs = ibis.union(*(p.select(a1=ibis.least(p.a1, p.a2), a2=ibis.greatest(p.a1, p.a2),
+                                 kind=p.kind, ok=p.ok)
+                        for p in parts), distinct=False).distinct()
+    return objs.group_by(["a1", "a2"]).aggregate(targets=objs.count())
 
 
 def _pairs_from(w, t):
-    ab = w.filter(w.acc1 < w.acc2).select(a=w.acc1, b=w.acc2, w_ab=w.n)
-    ba = w.filter(w.acc1 > w.acc2).select(a2=w.acc2, b2=w.acc1, w_ba=w.n)
-    e = ab.join(ba, [ab.a == ba.a2, ab.b == ba.b2]).join(t, [ab.a == t.acc1, ab.b == t.acc2])
+    """By account key: a < b, w_ab, w_ba, weight, targets."""
+    ab = w.filter(w.a1 < w.a2).select(a=w.a1, b=w.a2, w_ab=w.n)
+    ba = w.filter(w.a1 > w.a2).select(a2=w.a2, b2=w.a1, w_ba=w.n)
+    e = ab.join(ba, [ab.a == ba.a2, ab.b == ba.b2]).join(t, [ab.a == t.a1, ab.b == t.a2])
     return e.select(a=ab.a, b=ab.b, w_ab=ab.w_ab, w_ba=ba.w_ba,
                     weight=ibis.least(ab.w_ab, ba.w_ba), targets=t.targets)
+
+
+def _named(backend, e, kinds, level: str):
+    """The pairs e (by account key) by account uid, a < b."""
+    names = _names(backend, kinds, level)
+    e = e.join(names, e.a == names.a).select(e, na=names.account)
+    names = names.view()
+    e = e.join(names, e.b == names.a).select(e, nb=names.account)
+    first = e.na < e.nb
+    return e.select(a=ibis.least(e.na, e.nb), b=ibis.greatest(e.na, e.nb),
+                    w_ab=first.ifelse(e.w_ab, e.w_ba), w_ba=first.ifelse(e.w_ba, e.w_ab),
+                    weight=e.weight, targets=e.targets)
 
 
 @contextmanager
@@ -639,14 +716,15 @@ def _memberships(backend, kinds, window, min_weight, min_targets, min_share, res
     posts = backend.table("posts")
     if min_weight is None:
         min_weight = default_min_weight(int(backend.execute(posts.count())))
-    parts = [_matches(backend, k, window, level).select("kind", "obj", "msg1", "acc1", "acc2")
+    parts = [_pairs(backend, k, window, level).select("kind", "ok", "mk1", "a1", "mk2", "a2")
              for k in kinds]
     # step by step, each result kept: one query doing it all ran DuckDB out of a 256 MB limit
     # on a million posts
     with _kept(parts, union=False) as kept, \
             _kept([_directed_weights(kept), _pair_targets(kept)], union=False) as (w, t):
         e = _pairs_from(w, t)
-        e = e.filter(e.weight >= min_weight, e.targets >= min_targets)
+        e = _named(backend, e.filter(e.weight >= min_weight, e.targets >= min_targets), kinds,
+                   level)
         rows = backend.to_pyarrow(e.select("a", "b", "weight")).to_pylist()
     edges = [(r["a"], r["b"], r["weight"]) for r in rows]
     if min_share > 0 and edges:  # a query of its own: the one above is the big one
@@ -693,13 +771,11 @@ def _membership_table(groups: list[list[str]]):
 
 
 def _inside(backend, mem, kind, window, level):
-    """Matches of one kind between two members of the same cluster, each pair of messages
-    once per target (acc1 < acc2), with the cluster id and the gap in microseconds."""
-    m = _matches(backend, kind, window, level, members=mem)
-    m = m.filter(m.acc1 < m.acc2)
+    """Pairs of messages of one kind between two members of the same cluster, each once, the
+    earlier first, with the cluster id and the gap in microseconds."""
+    m = _pairs(backend, kind, window, level, members=mem, detail=True)
     return m.select(cluster=m.cluster, kind=m.kind, obj=m.obj, msg1=m.msg1, acc1=m.acc1,
-                    at1=m.at1, msg2=m.msg2, acc2=m.acc2, at2=m.at2,
-                    gap_us=(m.us1 - m.us2).abs())
+                    at1=m.at1, msg2=m.msg2, acc2=m.acc2, at2=m.at2, gap_us=m.us2 - m.us1)
 
 
 def _evidence_rows(backend, inside, limit: int) -> list[dict]:
