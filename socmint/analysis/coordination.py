@@ -418,6 +418,14 @@ def _sent(parts: list):
         p.select(a1=p.a2, a2=p.a1, mk1=p.mk2))), distinct=False).distinct()
 
 
+def _named_by(e, names, columns: dict[str, str]):
+    """e with, for each account-key column, a column of the account's uid (key -> new name)."""
+    for i, (key, out) in enumerate(columns.items()):
+        n = names.view() if i else names  # the same table twice in one query needs a view
+        e = e.join(n, e[key] == n.a).select(e, **{out: n.account})
+    return e
+
+
 def _names(backend, kinds, level: str):
     """a, account: the account behind each key, for the accounts with messages of the kinds."""
     key = _key(backend)
@@ -450,10 +458,7 @@ def coaction_edges(backend, kind: str, window: int = 60, min_weight: int = 1, *,
                                            last_at=u.last_at.max())
     e = w.join(t, [ibis.least(w.a1, w.a2) == t.lo, ibis.greatest(w.a1, w.a2) == t.hi])
     e = e.select(w.a1, w.a2, w.weight, t.targets, t.first_at, t.last_at)
-    names = _names(backend, [kind], level)
-    e = e.join(names, e.a1 == names.a).select(e, source=names.account)
-    names = names.view()
-    e = e.join(names, e.a2 == names.a).select(e, target=names.account)
+    e = _named_by(e, _names(backend, [kind], level), {"a1": "source", "a2": "target"})
     return e.select("source", "target", "weight", "targets", "first_at", "last_at")
 
 
@@ -655,10 +660,7 @@ def _pairs_from(w, t):
 
 def _named(backend, e, kinds, level: str):
     """The pairs e (by account key) by account uid, a < b."""
-    names = _names(backend, kinds, level)
-    e = e.join(names, e.a == names.a).select(e, na=names.account)
-    names = names.view()
-    e = e.join(names, e.b == names.a).select(e, nb=names.account)
+    e = _named_by(e, _names(backend, kinds, level), {"a": "na", "b": "nb"})
     first = e.na < e.nb
     return e.select(a=ibis.least(e.na, e.nb), b=ibis.greatest(e.na, e.nb),
                     w_ab=first.ifelse(e.w_ab, e.w_ba), w_ba=first.ifelse(e.w_ba, e.w_ab),
