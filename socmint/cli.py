@@ -765,6 +765,9 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
                          help="Print the evidence of this cluster, post by post.")] = None,
                      window: Annotated[int, typer.Option(
                          help="Seconds within which two actions count as together.")] = 60,
+                     slow_window: Annotated[int, typer.Option(
+                         help="A second, slower time scale in seconds, where only groups "
+                              "count (0: off).")] = 3600,
                      kinds: Annotated[Optional[list[str]], typer.Option(
                          "--kind", help="repost, post, link, hashtag, reply, media "
                                         "(default: all).")] = None,
@@ -783,7 +786,7 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
 
     c = cases.open_case(case)
     kw = {"window": window, "min_weight": min_weight, "min_targets": min_targets,
-          "min_share": min_share}
+          "min_share": min_share, "slow_window": slow_window}
     if kinds:
         kw["kinds"] = tuple(kinds)
     with store.tables(c, engine) as backend:
@@ -806,8 +809,10 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
     if json:
         return _json([x.as_dict() for x in found])
     _table(f"coordinated clusters ({len(found):,})",
-           ["cluster", "accounts", "co-actions", "targets", "median gap s", "strength"],
-           [[x.id, x.size, x.coactions, x.targets, x.gap_median, round(x.strength, 1)]
+           ["cluster", "accounts", "window s", "co-actions", "targets", "median gap s",
+            "strength"],
+           [[x.id, x.size, x.window, x.coactions, x.targets, x.gap_median,
+             round(x.strength, 1)]
             for x in found[:top]])
     for x in found[:min(top, 5)]:
         out.print(f"\n{x.id}: {x.summary()}", markup=False, soft_wrap=True)

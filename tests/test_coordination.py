@@ -116,8 +116,8 @@ def hand_tweets() -> list[dict]:
     return out
 
 
-def write_page(path, tweets) -> None:
-    users = [{"id": i, "username": h, "name": h.title()} for i, h in USERS.items()]
+def write_page(path, tweets, users=USERS) -> None:
+    users = [{"id": i, "username": h, "name": h.title()} for i, h in users.items()]
     page = {"data": tweets, "includes": {"users": users},
             "meta": {"result_count": len(tweets)}}
     path.write_bytes(orjson.dumps(page) + b"\n")
@@ -403,6 +403,71 @@ def test_clusters_and_explanations_on_the_hand_case(hand):
     orjson.dumps(c.as_dict())  # plain values only
 
 
+# ---------------------------------------------------------------- the slow time scale
+
+SCHEDULED = {"201": "sched1", "202": "sched2", "203": "sched3", "204": "sched4"}
+BUSY = {"301": "busy1", "302": "busy2"}
+SLOW_TAGS = (["Alpha", "Beta"], ["Gamma", "Delta"])
+
+
+def slow_tweets() -> list[dict]:
+    """Four scheduled accounts post the same hashtag set in each of six hourly rounds, 10 to 30
+    minutes apart, never within a minute; two busy accounts do the same as a pair only."""
+    nid = _ids()
+    out = []
+    for r in range(6):
+        base, tags = 7200 * r, SLOW_TAGS[r % 2]
+        out += [tweet(nid(), uid, base + 600 * i, f"Scheduled round {r} by {uid}", tags=tags)
+                for i, uid in enumerate(SCHEDULED)]
+        out += [tweet(nid(), uid, base + 300 + 1000 * i, f"Busy round {r} by {uid}",
+                      tags=["Foo", "Bar"] if r % 2 else ["Baz", "Qux"])
+                for i, uid in enumerate(BUSY)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("coordination_slow")
+    mp.setenv("SOCMINT_HOME", str(root / "home"))
+    mp.setenv("SOCMINT_OPERATOR", "tester")
+    mp.delenv("SOCMINT_CASE", raising=False)
+    c = cases.create("slow", purpose="testing coordination", legal_basis="test data only",
+                     retention_days=30)
+    (root / "in").mkdir()
+    write_page(root / "in" / "page.jsonl", slow_tweets(), {**SCHEDULED, **BUSY})
+    assert ingest.import_paths(c, [root / "in"]).items["rejected"] == 0
+    yield c
+    mp.undo()
+
+
+def test_a_group_acting_within_the_hour_is_found_at_the_slow_scale(slow):
+    group = tuple(f"twitter:{i}" for i in SCHEDULED)
+    busy = tuple(f"twitter:{i}" for i in BUSY)
+    with store.tables(slow, "duckdb") as b:
+        found = clusters(b)
+        one_scale = clusters(b, slow_window=None)
+        hourly = co._kept_edges(b, co.CLUSTER_KINDS, 3600, 4, 2, 0.05, "url")
+        rows = explain(b, found[0].id)
+    assert one_scale == []  # nothing happens within a minute
+    # the busy pair meets as often as any two scheduled accounts, but as a pair, not a group
+    assert (*busy, 6) in hourly and len(hourly) == 7
+    assert [(x.accounts, x.window) for x in found] == [(group, 3600)]
+    c = found[0]
+    assert c.coactions == 6 * 6 and c.targets == 2 and c.density == 1.0
+    assert 600 <= c.gap_median <= 1800 and c.share_under_10s == 0.0
+    assert "each time within 1 hour of each other" in c.summary()
+    assert any("slow time scale (1 hour)" in n for n in c.notes)
+    assert {r["account"] for r in rows} | {r["other_account"] for r in rows} == set(group)
+    assert len(rows) == 36 and all(60 < r["gap_seconds"] <= 3600 for r in rows)
+
+
+def test_time_spans_in_words():
+    assert [co._span(s) for s in (0, 1, 60, 90, 120, 3600, 5400, 7200)] == [
+        "0 seconds", "1 second", "60 seconds", "90 seconds", "2 minutes", "1 hour",
+        "90 minutes", "2 hours"]
+
+
 # ---------------------------------------------------------------- scenario
 
 
@@ -451,7 +516,9 @@ def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_case):
     # ordinary users stay out; it is the thresholds that keep their chance meetings out
     assert not [a for a in clustered if role.get(a) == "ordinary"]
     assert [a for x in loose for a in x.accounts if role.get(a) == "ordinary"]
-    assert found[0].thresholds == {"min_weight": 2, "min_targets": 2, "min_share": 0.1}
+    assert found[0].thresholds == {"min_weight": 2, "min_targets": 2, "min_share": 0.1,
+                                   "slow_window": 3600, "slow_min_weight": 4,
+                                   "slow_min_share": 0.05, "slow_core": 3}
     top = found[0]
     assert set(top.accounts) <= campaign
     assert top.gap_median is not None and top.gap_median <= 60

@@ -104,18 +104,29 @@ A pair is kept when
                                                  times meet by chance now and then; a campaign
                                                  account spends a good share of its posts on it.
 
-The kept edges (the reduced edge list: the only thing besides bounded samples that comes into
-Python) make an undirected weighted igraph graph; each connected component of at most
-`split_above` accounts is a cluster, a bigger one is split by Leiden (modularity, the given
-resolution, a fixed seed, iterated to convergence) and each community of 2 or more accounts is a
-cluster. A cluster's id is "co-" and 12 hex digits of the SHA-256 of its smallest member uid,
-stable across runs on the same data.
+Two time scales. Pairs kept at `window` (a minute: accounts in lockstep) stand on their own.
+At `slow_window` (an hour, SLOW_WINDOW) the same pairs are computed again, for accounts that act
+on the same things without posting in the same minute: bots on their own schedules, a campaign
+run by hand. Within an hour two busy accounts meet by chance far more often, so there a pair
+needs SLOW_WEIGHT_FACTOR (2) times the co-actions and SLOW_MIN_SHARE (5%) of the quieter
+account's posts, and only groups count: the pairs kept are those of the k-core (SLOW_CORE = 3)
+of the slow edges, each account tied so to at least 3 others that are too. Chance makes pairs,
+rarely a group where everyone meets everyone. slow_window 0 or None turns it off.
+
+The kept edges of both scales (the reduced edge list: the only thing besides bounded samples
+that comes into Python; a pair kept at both keeps its fast weight) make an undirected weighted
+igraph graph; each connected component of at most `split_above` accounts is a cluster, a bigger
+one is split by Leiden (modularity, the given resolution, a fixed seed, iterated to convergence)
+and each community of 2 or more accounts is a cluster. A cluster is of the fast scale when its
+fast edges alone connect it, else of the slow one; it is explained at its scale (Cluster.window).
+A cluster's id is "co-" and 12 hex digits of the SHA-256 of its smallest member uid, stable
+across runs on the same data.
 
 Defaults: window 60 s, min_targets 2, min_share 0.1, resolution 1.0, and min_weight by case
 size (default_min_weight: 2 below 200,000 posts, 3 below 2 million, one more per tenfold),
-because chance meetings grow with how much everyone posts. Measured on socmint.scenario data
-(seed 7; precision: campaign accounts among the accounts clustered, recall: campaign accounts
-clustered):
+because chance meetings grow with how much everyone posts; slow_window 3600 s. Measured on
+socmint.scenario data (seed 7; precision: planted accounts among the accounts clustered,
+recall: planted accounts clustered), at the minute scale alone:
 
   600 accounts, 8,000 posts, 6 waves, 15 campaign accounts, near_duplicates computed: every
   threshold from (2, 2) up keeps ordinary users out (7 pairs of ordinary accounts co-acted,
@@ -128,10 +139,19 @@ clustered):
   popular posts around the clock, formed clusters of their own (a few co-reposts out of ~150
   posts each).
 
-On that case a clusters() call takes about 11 s on 2 cores under DuckDB's 256 MB limit. Memory
-stays bounded by computing kind by kind and keeping each intermediate result (Table.cache():
-a temporary table on DuckDB, which spills to disk; a cached DataFrame on Spark): one query over
-every kind ran DuckDB out of memory.
+The 400 bots of that case post every 30 minutes on their own phases, each for about 3 of the
+14 days: at a minute two of them meet about twice in the whole period. At the hour scale (the
+thresholds above were chosen on this case and the one of 100,000 posts, so read these as
+fitted, not tested): pairs with 6 co-actions and 5% share keep 425 ordinary accounts besides
+every bot and campaign account, their 3-core none; with 4 co-actions, 1,280 and 48. With both
+scales (bench/coordination_recovery.py): all 400 bots and 377 campaign accounts, precision 1.0,
+and the 2 ordinary accounts of the minute scale; on 100,000 posts 39 of 40 bots and all 40
+campaign accounts, no ordinary account.
+
+On that case a clusters() call takes about 24 s on 2 cores under DuckDB's 256 MB limit (half
+of it the hour scale). Memory stays bounded by computing kind by kind and keeping each
+intermediate result (Table.cache(): a temporary table on DuckDB, which spills to disk; a cached
+DataFrame on Spark): one query over every kind ran DuckDB out of memory.
 
 Explaining a cluster
 --------------------
@@ -181,6 +201,10 @@ SPLIT_ABOVE = 20  # components with more accounts than this are split by Leiden
 SEED = 20260302  # Leiden's random number generator
 EVIDENCE = 20  # evidence rows kept in each Cluster
 SYNC_SECONDS = 10  # "share under 10 s"
+SLOW_WINDOW = 3600  # seconds: the second, slower time scale of clusters() (0: off)
+SLOW_WEIGHT_FACTOR = 2  # its min_weight: this many times the fast scale's
+SLOW_MIN_SHARE = 0.05  # its min_share
+SLOW_CORE = 3  # at the slow scale only groups count: each account tied to this many others
 
 _EPOCH = ibis.timestamp(datetime(1970, 1, 1, tzinfo=timezone.utc))
 _US = 1_000_000
@@ -541,7 +565,7 @@ class Cluster:
         acts = _join(did) if did else "acted together"
         when = (f" between {_fmt(self.first_at)} and {_fmt(self.last_at)}"
                 if self.first_at and self.last_at else "")
-        s = (f"{self.size} accounts ({plats}) {acts}, each time within {self.window} seconds of "
+        s = (f"{self.size} accounts ({plats}) {acts}, each time within {_span(self.window)} of "
              f"each other: {self.coactions} co-action{'' if self.coactions == 1 else 's'} on "
              f"{self.targets} target{'' if self.targets == 1 else 's'}{when}.")
         if self.gap_median is not None:
@@ -582,7 +606,7 @@ def default_min_weight(n_posts: int) -> int:
 
 
 def _check_cluster_args(kinds, window, min_weight, min_targets, resolution, level,
-                        min_share=MIN_SHARE) -> tuple:
+                        min_share=MIN_SHARE, slow_window=None) -> tuple:
     kinds = tuple(dict.fromkeys(kinds))
     if not kinds:
         raise SocmintError("clusters need at least one co-action kind")
@@ -594,6 +618,8 @@ def _check_cluster_args(kinds, window, min_weight, min_targets, resolution, leve
         raise SocmintError(f"min_targets must be a whole number >= 1, not {min_targets!r}")
     if not resolution > 0:
         raise SocmintError(f"the resolution must be > 0, not {resolution!r}")
+    if slow_window:
+        _check(kinds[0], slow_window, 1, level)
     return kinds
 
 
@@ -713,11 +739,38 @@ def cluster_id(accounts) -> str:
 
 
 def _memberships(backend, kinds, window, min_weight, min_targets, min_share, resolution, level,
-                 split_above):
-    """(groups, kept edges, thresholds used)."""
-    posts = backend.table("posts")
+                 split_above, slow_window):
+    """(groups, the time scale of each group, kept edges, thresholds used).
+
+    Two time scales. At `window` (a minute) a pair of accounts is kept on its own. At
+    `slow_window` (an hour) accounts that act on the same things without posting in lockstep
+    are found too (scheduled bots, a campaign run by hand), but there two busy accounts meet by
+    chance far more often: a pair needs twice the co-actions, and only a group counts, each of
+    its accounts tied to at least SLOW_CORE others (the k-core of the slow edges). Chance pairs
+    do not make such groups; on socmint.scenario data they made none at all, while the planted
+    bots and campaign did. A pair kept at both scales keeps its fast weight; a group is of the
+    fast scale when its fast edges alone connect it."""
     if min_weight is None:
-        min_weight = default_min_weight(int(backend.execute(posts.count())))
+        min_weight = default_min_weight(int(backend.execute(backend.table("posts").count())))
+    used = {"min_weight": min_weight, "min_targets": min_targets, "min_share": min_share}
+    fast = _kept_edges(backend, kinds, window, min_weight, min_targets, min_share, level)
+    edges = {(a, b): w for a, b, w in fast}
+    slow_on = bool(slow_window) and slow_window > window
+    if slow_on:
+        used.update(slow_window=slow_window, slow_min_weight=SLOW_WEIGHT_FACTOR * min_weight,
+                    slow_min_share=SLOW_MIN_SHARE, slow_core=SLOW_CORE)
+        slow = _kept_edges(backend, kinds, slow_window, SLOW_WEIGHT_FACTOR * min_weight,
+                           min_targets, SLOW_MIN_SHARE, level)
+        for a, b, w in _core(slow, SLOW_CORE):
+            edges.setdefault((a, b), w)
+    edges = [(a, b, w) for (a, b), w in edges.items()]
+    groups = communities(edges, resolution, split_above)
+    scales = [window if not slow_on or _connected(g, fast) else slow_window for g in groups]
+    return groups, scales, edges, used
+
+
+def _kept_edges(backend, kinds, window, min_weight, min_targets, min_share, level):
+    """(a, b, weight): the pairs of accounts above the thresholds at one time scale."""
     parts = [_pairs(backend, k, window, level).select("kind", "ok", "mk1", "a1", "mk2", "a2")
              for k in kinds]
     # step by step, each result kept: one query doing it all ran DuckDB out of a 256 MB limit
@@ -732,9 +785,27 @@ def _memberships(backend, kinds, window, min_weight, min_targets, min_share, res
     if min_share > 0 and edges:  # a query of its own: the one above is the big one
         n = _post_counts(backend, sorted({x for a, b, _ in edges for x in (a, b)}))
         edges = [(a, b, w) for a, b, w in edges if w >= min_share * min(n[a], n[b])]
-    groups = communities(edges, resolution, split_above)
-    return groups, edges, {"min_weight": min_weight, "min_targets": min_targets,
-                           "min_share": min_share}
+    return edges
+
+
+def _core(edges, k: int):
+    """The edges among accounts of coreness >= k (each tied to k others that are too)."""
+    import igraph as ig
+
+    names = sorted({x for a, b, _ in edges for x in (a, b)})
+    index = {n: i for i, n in enumerate(names)}
+    g = ig.Graph(n=len(names), edges=[(index[a], index[b]) for a, b, _ in edges])
+    keep = {names[i] for i, c in enumerate(g.coreness()) if c >= k}
+    return [e for e in edges if e[0] in keep and e[1] in keep]
+
+
+def _connected(group, edges) -> bool:
+    """Whether the edges among the group's accounts alone connect it."""
+    import igraph as ig
+
+    index = {a: i for i, a in enumerate(group)}
+    inner = [(index[a], index[b]) for a, b, _ in edges if a in index and b in index]
+    return ig.Graph(n=len(group), edges=inner).is_connected()
 
 
 def _post_counts(backend, accounts: list[str]) -> dict[str, int]:
@@ -751,16 +822,20 @@ def _post_counts(backend, accounts: list[str]) -> dict[str, int]:
 def clusters(backend, kinds=CLUSTER_KINDS, window: int = WINDOW, min_weight: int | None = None,
              min_targets: int = MIN_TARGETS, resolution: float = RESOLUTION, *,
              min_share: float = MIN_SHARE, level: str = "url", split_above: int = SPLIT_ABOVE,
-             evidence: int = EVIDENCE) -> list[Cluster]:
+             evidence: int = EVIDENCE, slow_window: int | None = SLOW_WINDOW) -> list[Cluster]:
     """Coordinated clusters, strongest first, each with its explanation. min_weight None:
-    default_min_weight(number of posts in the case)."""
+    default_min_weight(number of posts in the case); slow_window 0 or None: one time scale."""
     kinds = _check_cluster_args(kinds, window, min_weight, min_targets, resolution, level,
-                                min_share)
-    groups, edges, used = _memberships(backend, kinds, window, min_weight, min_targets,
-                                       min_share, resolution, level, split_above)
-    if not groups:
-        return []
-    return _describe(backend, groups, edges, kinds, window, level, evidence, used)
+                                min_share, slow_window)
+    groups, scales, edges, used = _memberships(backend, kinds, window, min_weight, min_targets,
+                                               min_share, resolution, level, split_above,
+                                               slow_window)
+    out = []
+    for scale in sorted(set(scales)):  # each group explained at the time scale that found it
+        mine = [g for g, s in zip(groups, scales, strict=True) if s == scale]
+        out += _describe(backend, mine, edges, kinds, scale, level, evidence, used)
+    out.sort(key=lambda c: (-c.strength, -c.size, c.id))
+    return out
 
 
 def _membership_table(groups: list[list[str]]):
@@ -837,9 +912,7 @@ def _describe_cached(backend, mem, inside, groups, edges, kinds, window, level,
     handle = {r["uid"]: r["handle"] for r in handles}
     notes_ = tuple(v for k, v in notes(backend, kinds, level).items()
                    if k in ("post", "media") or k == "link" and level == "domain")
-    notes_ += (f"pairs of accounts kept: at least {used['min_weight']} co-actions each way on "
-               f"{used['min_targets']} or more targets, and at least "
-               f"{round(100 * used['min_share'])}% of the quieter account's posts",)
+    notes_ += (_kept_note(used, window),)
     by_id: dict[str, dict] = {}
     for g in groups:
         by_id[cluster_id(g)] = {"accounts": tuple(g), "kinds": {}, "posts": {}, "coord": {},
@@ -893,26 +966,42 @@ def _describe_cached(backend, mem, inside, groups, edges, kinds, window, level,
     return out
 
 
+def _kept_note(used: dict, window: int) -> str:
+    """The thresholds that kept a cluster's pairs, at its time scale, in words."""
+    if window == used.get("slow_window"):
+        return (f"found at the slow time scale ({_span(window)}): pairs of accounts with at "
+                f"least {used['slow_min_weight']} co-actions each way on {used['min_targets']} "
+                f"or more targets and at least {round(100 * used['slow_min_share'])}% of the "
+                f"quieter account's posts, in a group where each account is tied so to at least "
+                f"{used['slow_core']} others: they act on the same things within the hour, "
+                f"not in lockstep")
+    return (f"pairs of accounts kept: at least {used['min_weight']} co-actions each way on "
+            f"{used['min_targets']} or more targets, and at least "
+            f"{round(100 * used['min_share'])}% of the quieter account's posts")
+
+
 def explain(backend, cluster, kinds=CLUSTER_KINDS, window: int = WINDOW,
             min_weight: int | None = None, min_targets: int = MIN_TARGETS,
             resolution: float = RESOLUTION, *, min_share: float = MIN_SHARE,
             level: str = "url", split_above: int = SPLIT_ABOVE,
-            limit: int = 1000) -> list[dict]:
+            slow_window: int | None = SLOW_WINDOW, limit: int = 1000) -> list[dict]:
     """The evidence of one cluster (its id, found again with the same parameters, or the
-    Cluster itself): up to `limit` pairs of posts, earliest first, each once per kind:
-    kind, target, account, post, at, other_account, other_post, other_at, gap_seconds."""
+    Cluster itself), at the time scale that found it: up to `limit` pairs of posts, earliest
+    first, each once per kind: kind, target, account, post, at, other_account, other_post,
+    other_at, gap_seconds."""
     if isinstance(cluster, Cluster):
         accounts, window, level = cluster.accounts, cluster.window, cluster.level
         kinds = tuple(cluster.kinds) or CLUSTER_KINDS
     else:
         kinds = _check_cluster_args(kinds, window, min_weight, min_targets, resolution, level,
-                                    min_share)
-        groups, _, _ = _memberships(backend, kinds, window, min_weight, min_targets, min_share,
-                                    resolution, level, split_above)
-        found = [g for g in groups if cluster_id(g) == cluster]
+                                    min_share, slow_window)
+        groups, scales, _, _ = _memberships(backend, kinds, window, min_weight, min_targets,
+                                            min_share, resolution, level, split_above,
+                                            slow_window)
+        found = [(g, s) for g, s in zip(groups, scales, strict=True) if cluster_id(g) == cluster]
         if not found:
             raise SocmintError(f"no coordinated cluster {cluster!r} with these parameters")
-        accounts = found[0]
+        accounts, window = found[0]
     mem = _membership_table([list(accounts)])
     rows = []  # the earliest `limit` of each kind (one kind per query), then of all
     for k in kinds:
@@ -953,6 +1042,15 @@ def _median(xs: list[float]) -> float:
 
 def _platform(uid: str) -> str:
     return uid.split(":", 1)[0] if ":" in uid else "unknown"
+
+
+def _span(seconds: int) -> str:
+    """'60 seconds', '1 hour', '90 minutes'."""
+    if seconds and seconds % 3600 == 0:
+        return _n(seconds // 3600, "hour", True)
+    if seconds >= 120 and seconds % 60 == 0:
+        return _n(seconds // 60, "minute", True)
+    return _n(seconds, "second", True)
 
 
 def _n(n: int, noun: str, always: bool = False) -> str:
