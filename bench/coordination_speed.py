@@ -47,10 +47,10 @@ links every pair of accounts that posted anything within the window: those rows 
 right after its preprocess (timed as part of it). Self-loops (the toolkit keeps them; its own
 export drops them) are left out of the comparison.
 
-socmint's DuckDB keeps its own memory limit (SOCMINT_DUCKDB_MEMORY, default 256MB), as a user
-gets it. Peak memory is the largest sum of resident sets over a process and its children, sampled
-every 20 ms (the toolkit's forked workers share pages with their parent, so its sum can
-overstate a little).
+socmint's DuckDB keeps its own memory limit (SOCMINT_DUCKDB_MEMORY, default a tenth of the
+machine's memory: socmint.store.memory_limit), as a user gets it. Peak memory is the largest sum
+of resident sets over a process and its children, sampled every 20 ms (the toolkit's forked
+workers share pages with their parent, so its sum can overstate a little).
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -76,6 +75,9 @@ IRA = ROOT.parent / "shared" / "datasets" / "ira_2016"
 PY = sys.executable
 SOCMINT = [PY, "-m", "socmint.cli"]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measure import measure  # noqa: E402  (bench/measure.py)
 
 # socmint kind -> the toolkit's network. socmint's `post` is its near-duplicate groups when the
 # case has the table near_duplicates, else the same as `text`.
@@ -149,38 +151,19 @@ def run(cmd: list[str], env: dict | None = None, timeout: float | None = None,
     over it and its children, sampled every 20 ms), the JSON of its last stdout line if any.
     Past `timeout` seconds the group is killed and {"timeout": True} returned; a failure stops
     the benchmark, or with `may_fail` returns {"failed": its last error line}."""
-    import psutil
-
     OUT.mkdir(parents=True, exist_ok=True)
     errlog = OUT / "last-command.log"
     with open(errlog, "wb") as err, open(OUT / "last-command.out", "wb") as so:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=OUT, stdout=so, stderr=err,
-                                start_new_session=True)
-        ps = psutil.Process(proc.pid)
-        peak = 0
-        timed_out = False
-        while proc.poll() is None:
-            try:
-                tree = [ps, *ps.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree))
-            except psutil.Error:
-                pass
-            if timeout and time.perf_counter() - t0 > timeout:
-                os.killpg(proc.pid, signal.SIGKILL)  # the group this call started
-                proc.wait()
-                timed_out = True
-                break
-            time.sleep(0.02)
-        wall = time.perf_counter() - t0
-    if timed_out:
-        return {"timeout": True, "wall": wall, "peak_mib": peak / 2**20}
-    if proc.returncode != 0 and may_fail:
+        m = measure(cmd, env=env, cwd=OUT, stdout=so, stderr=err, timeout=timeout)
+    wall, peak, returncode = m["wall"], m["peak_mib"], m["returncode"]
+    if m["timed_out"]:
+        return {"timeout": True, "wall": wall, "peak_mib": peak}
+    if returncode != 0 and may_fail:
         tail = [x for x in errlog.read_text(errors="replace").splitlines() if x.strip()]
         why = next((x for x in reversed(tail) if "Error" in x or "Exception" in x),
-                   tail[-1] if tail else f"exit code {proc.returncode}")
-        return {"failed": why.strip()[:160], "wall": wall, "peak_mib": peak / 2**20}
-    if proc.returncode != 0:
+                   tail[-1] if tail else f"exit code {returncode}")
+        return {"failed": why.strip()[:160], "wall": wall, "peak_mib": peak}
+    if returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd[:6])} ...\n{errlog.read_text()[-3000:]}")
     lines = (OUT / "last-command.out").read_text().strip().splitlines()
     result = {}
@@ -189,7 +172,7 @@ def run(cmd: list[str], env: dict | None = None, timeout: float | None = None,
             result = json.loads(lines[-1])
         except ValueError:
             pass
-    return {**result, "wall": wall, "peak_mib": peak / 2**20}
+    return {**result, "wall": wall, "peak_mib": peak}
 
 
 def peer_python() -> Path:
@@ -736,7 +719,7 @@ def main() -> None:
                     help="the toolkit's worker processes (DuckDB uses every core)")
     ap.add_argument("--duckdb-memory", default=None,
                     help="SOCMINT_DUCKDB_MEMORY for socmint's side (default: socmint's own, "
-                         "256MB)")
+                         "a tenth of the machine's memory)")
     ap.add_argument("--skip-ira", action="store_true")
     # the socmint side's own process
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -759,9 +742,11 @@ def main() -> None:
         log("socmint.analysis.coordination.coaction_edges is not there yet: the socmint side "
             "is skipped, the toolkit runs alone")
     py = peer_python()
+    from socmint.store import memory_limit
+
     log(f"peer: {PEER_PKG} in {PEER_VENV}; {args.threads} worker processes; "
         f"window {args.window} s, weight >= {args.min_weight}; socmint's DuckDB memory limit "
-        f"{args.duckdb_memory or os.environ.get('SOCMINT_DUCKDB_MEMORY', '256MB (default)')}")
+        f"{args.duckdb_memory or os.environ.get('SOCMINT_DUCKDB_MEMORY') or memory_limit()}")
     results = []
     for n in sizes:
         data = scenario_data(n, n in e2e_sizes)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import orjson
-import psutil
+from measure import measure  # bench/measure.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -34,21 +34,10 @@ def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
     processes, sampled every 20 ms."""
     log = OUT / "last-command.log"
     with open(log, "wb") as errors:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, env=env, cwd=OUT, stdout=subprocess.DEVNULL, stderr=errors)
-        peak = 0
-        ps = psutil.Process(proc.pid)
-        while proc.poll() is None:
-            try:
-                tree = [ps, *ps.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree))
-            except psutil.Error:
-                pass
-            time.sleep(0.02)
-        seconds = time.perf_counter() - t0
-    if proc.returncode != 0:
+        m = measure(cmd, env=env, cwd=OUT, stdout=subprocess.DEVNULL, stderr=errors)
+    if m["returncode"] != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{log.read_text()[-2000:]}")
-    return seconds, peak / 2**20
+    return m["wall"], m["peak_mib"]
 
 
 def fresh_case(home: Path, name: str) -> dict:

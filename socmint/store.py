@@ -50,6 +50,24 @@ def _obs_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table}_obs ({cols});"
 
 
+MIN_MEMORY = 256 << 20
+MEMORY_SHARE = 0.1
+
+
+def memory_limit() -> str:
+    """DuckDB's memory cap: a tenth of the machine's memory (or of its cgroup's limit), at
+    least 256 MB. A fixed 256 MB ran the co-link pairs of ten million posts out of memory (the
+    join and its two aggregates need about 1 GB); DuckDB's own default, 80%, leaves nothing
+    for anyone else."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    try:
+        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as fh:
+            total = min(total, int(fh.read().strip()))
+    except (OSError, ValueError):  # no cgroup v2 limit ("max", or no such file)
+        pass
+    return f"{max(MIN_MEMORY, int(total * MEMORY_SHARE)) >> 20}MiB"
+
+
 def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """The case's DuckDB file, with every table created on first use."""
     if read_only and not case.db_path.exists():
@@ -62,7 +80,7 @@ def connect(case: Case, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con.execute("SET preserve_insertion_order = false")  # every query that needs order says it
     con.execute("SET checkpoint_threshold = '256MB'")  # fewer, larger checkpoints on import
     # bounded memory whatever the case size: DuckDB spills to disk beyond this
-    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', '256MB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('SOCMINT_DUCKDB_MEMORY', memory_limit())}'")
     if not read_only:
         con.execute(evidence.DDL + RUNS_DDL + "".join(_obs_ddl(t) for t in TABLES))
         for t in TABLES:

@@ -3,6 +3,8 @@ observations keep history, evidence tampering is named, remap rebuilds from raw 
 
 from __future__ import annotations
 
+import os
+
 import orjson
 
 from socmint import evidence, ingest, store
@@ -185,3 +187,23 @@ def test_remap_rebuilds_tables_from_raw_evidence(case, tmp_path, monkeypatch):
     for t in TABLES:
         assert table_rows(case, t) == table_rows(clean, t), t
     assert count(case, "SELECT count(*) FROM evidence WHERE status = 'rejected'") == 0
+
+
+def test_duckdb_memory_is_capped_by_the_machine_or_the_environment(case, monkeypatch):
+    def setting() -> float:
+        con = store.connect(case)
+        try:
+            text = con.sql("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        finally:
+            con.close()
+        number, unit = text.split()
+        return float(number) * {"MiB": 1 << 20, "GiB": 1 << 30}[unit]
+
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    cap = int(store.memory_limit().removesuffix("MiB")) << 20
+    # a tenth of the machine, at least 256 MB (a cgroup limit can only lower the tenth)
+    assert store.MIN_MEMORY <= cap <= max(store.MIN_MEMORY, total * store.MEMORY_SHARE) * 1.05
+    monkeypatch.delenv("SOCMINT_DUCKDB_MEMORY", raising=False)
+    assert abs(setting() - cap) / cap < 0.05  # DuckDB rounds what it reports
+    monkeypatch.setenv("SOCMINT_DUCKDB_MEMORY", "300MB")
+    assert abs(setting() - 300e6) / 300e6 < 0.01
