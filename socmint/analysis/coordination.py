@@ -148,10 +148,10 @@ scales (bench/coordination_recovery.py): all 400 bots and 377 campaign accounts,
 and the 2 ordinary accounts of the minute scale; on 100,000 posts 39 of 40 bots and all 40
 campaign accounts, no ordinary account.
 
-On that case a clusters() call takes about 24 s on 2 cores under DuckDB's 256 MB limit (half
-of it the hour scale). Memory stays bounded by computing kind by kind and keeping each
-intermediate result (Table.cache(): a temporary table on DuckDB, which spills to disk; a cached
-DataFrame on Spark): one query over every kind ran DuckDB out of memory.
+On that case a clusters() call takes about 21 s on 2 cores under socmint's DuckDB cap (a tenth
+of 24 GB; 24 s under 256 MB), half of it the hour scale. Memory stays bounded by computing kind
+by kind and keeping each intermediate result (Table.cache(): a temporary table on DuckDB, which
+spills to disk; a cached DataFrame on Spark): one query over every kind ran DuckDB out of memory.
 
 Explaining a cluster
 --------------------
