@@ -7,6 +7,7 @@ import time
 import tomllib
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Optional
@@ -818,6 +819,114 @@ def coordination_cmd(explain: Annotated[Optional[str], typer.Option(
         out.print(f"\n{x.id}: {x.summary()}", markup=False, soft_wrap=True)
 
 
+@app.command("account")
+def account_cmd(who: Annotated[str, typer.Argument(help="The account: its uid or handle.")],
+                top: Annotated[int, typer.Option(help="Rows in each top list.")] = 10,
+                case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """One account's profile: identity and its history (renames, bio changes), activity and
+    rhythm, what it posts, whom it talks with, the selectors in its posts."""
+    from socmint.analysis import accounts
+
+    c = cases.open_case(case)
+    with store.tables(c, engine) as backend:
+        p = accounts.profile(backend, who, top=top)
+    audit.record(c, "account", {"who": who}, {"posts": (p.behaviour or {}).get("posts", 0)})
+    if json:
+        return _json(p.as_dict())
+    for line in accounts.describe(p):
+        out.print(line, markup=False, soft_wrap=True)
+    _table("identity history", ["field", "value", "first seen", "last seen"],
+           [[f, r["value"], r["first_observed"], r["last_observed"]]
+            for f, rows in p.history.items() for r in rows])
+    _table("posts per hour of day (UTC)", [f"{h:02d}" for h in range(24)], [p.hours])
+    for title, rows in (("top hashtags", p.hashtags), ("top domains", p.domains),
+                        ("top mentioned", p.mentions), ("selectors", p.selectors)):
+        if rows:
+            _table(title, list(rows[0]), [list(r.values()) for r in rows])
+    for way, rows in p.partners.items():
+        if rows:
+            _table(f"interaction partners ({way})", list(rows[0]), [list(r.values()) for r in rows])
+
+
+LINK_MIN_SCORE = 0.5
+
+
+def _proposals(c, backend, min_score: float, limit: int | None) -> list:
+    from socmint.analysis import identity
+
+    # Spark's lake has no decisions table: the case's decisions are passed in
+    decided = ({(d["a"], d["b"]): d["verdict"] for d in identity.decisions(c)}
+               if backend.name == "pyspark" else None)
+    return identity.proposals(backend, min_score=min_score, limit=limit, decided=decided)
+
+
+@app.command("link")
+def link_cmd(a: Annotated[Optional[str], typer.Argument(
+                 help="With B and --confirm or --reject: the pair to decide on.")] = None,
+             b: Annotated[Optional[str], typer.Argument(help="The other account (uid).")] = None,
+             confirm: Annotated[bool, typer.Option(
+                 "--confirm", help="Record that A and B are the same person or operator.")]
+             = False,
+             reject: Annotated[bool, typer.Option(
+                 "--reject", help="Record that A and B are not.")] = False,
+             note: Annotated[str, typer.Option(help="Why, for the record.")] = "",
+             min_score: Annotated[float, typer.Option(
+                 help="Proposals scoring at least this (0-1).")] = LINK_MIN_SCORE,
+             top: Annotated[int, typer.Option(help="Proposals printed.")] = 30,
+             case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Accounts that may belong to the same person or operator, across platforms and within
+    one, each with its score and evidence: hypotheses, never facts. With A B --confirm or
+    --reject, record the analyst's decision (kept, and in the audit log)."""
+    from socmint.analysis import identity
+
+    c = cases.open_case(case)
+    if a or b or confirm or reject:
+        if not (a and b) or confirm == reject:
+            raise SocmintError("to decide on a link, give two account uids and either "
+                               "--confirm or --reject")
+        row = identity.decide(c, a, b, "confirmed" if confirm else "rejected", note)
+        if json:
+            return _json(row)
+        out.print(f"{row['verdict']}: {row['a']} ~ {row['b']}", markup=False)
+        return
+    with store.tables(c, engine) as backend:
+        found = _proposals(c, backend, min_score, None if json else top)
+    audit.record(c, "identity.link", {"min_score": min_score}, {"proposals": len(found)})
+    if json:
+        return _json([asdict(x) for x in found])
+    _table(f"possible identity links ({len(found):,})",
+           ["account", "account", "score", "decision", "evidence"],
+           [[x.a, x.b, f"{x.score:.2f}", x.decision or "", ", ".join(e.kind for e in x.evidence)]
+            for x in found])
+    for x in found[:min(top, 5)]:
+        out.print(f"\n{x.summary()}", markup=False, soft_wrap=True)
+
+
+@app.command("impersonators")
+def impersonators_cmd(protected: Annotated[str, typer.Argument(
+                          help="The account to protect: its uid or handle.")],
+                      min_score: Annotated[float, typer.Option(
+                          help="List accounts scoring at least this (0-1).")] = 0.3,
+                      top: Annotated[int, typer.Option(help="Accounts printed.")] = 30,
+                      case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Accounts whose handle, name or avatar imitate an account to protect (homoglyphs, added
+    underscores and digits, "official" and the like), closest first, with the evidence."""
+    from socmint.analysis import identity
+
+    c = cases.open_case(case)
+    with store.tables(c, engine) as backend:
+        found = identity.impersonators(backend, protected, limit=None if json else top,
+                                       min_score=min_score)
+    audit.record(c, "identity.impersonators", {"protected": protected, "min_score": min_score},
+                 {"accounts": len(found)})
+    if json:
+        return _json([asdict(x) for x in found])
+    _table(f"accounts imitating {protected} ({len(found):,})",
+           ["account", "handle", "name", "score", "evidence"],
+           [[x.uid, x.handle, x.display_name, f"{x.score:.2f}",
+             "; ".join(e.says for e in x.evidence)] for x in found])
+
+
 @secret_app.command("set")
 def secret_set(section: str, key: str,
                server: Annotated[Optional[str], typer.Option(help="For platforms with many "
@@ -998,8 +1107,9 @@ def report_cmd(case: CaseOpt = None, engine: EngineOpt = None,
     s = _summary(c, engine)
     with store.tables(c, engine) as backend:
         clusters = [x.as_dict() for x in co.clusters(backend)[:20]]
+        links = [asdict(x) for x in _proposals(c, backend, LINK_MIN_SCORE, 20)]
     overview.write(out_path, c.describe(), s, engine or c.settings.engine,
-                   alerts.alerts(c, kind="watchlist"), clusters)
+                   alerts.alerts(c, kind="watchlist"), clusters, links)
     audit.record(c, "report", {"out": str(out_path.resolve())}, s["totals"])
     out.print(f"wrote {out_path}")
 
@@ -1069,10 +1179,12 @@ def demo(folder: Annotated[Path, typer.Option(help="Where to put the demo's data
     import_(sorted(p for p in data.iterdir() if p.is_dir() and p.name != "media"),
             case=None, json=False, mapping=None)
     out.print(f"imported in {time.perf_counter() - t0:.1f} s")
-    out.print("[bold]4/4[/] summary, coordination and report")
+    out.print("[bold]4/4[/] summary, coordination, identity links and report")
     summary_cmd(case=None, engine=None, json=False)
     coordination_cmd(explain=None, window=60, kinds=None, min_weight=None, min_share=0.1,
                      min_targets=2, top=10, case=None, engine=None, json=False)
+    link_cmd(a=None, b=None, confirm=False, reject=False, note="", min_score=LINK_MIN_SCORE,
+             top=10, case=None, engine=None, json=False)
     report_cmd(case=None, engine=None, out_path=folder / "report.html")
 
 

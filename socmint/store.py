@@ -50,6 +50,16 @@ def _obs_ddl(table: str) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table}_obs ({cols});"
 
 
+def has_table(backend, name: str) -> bool:
+    """Whether an Ibis backend holds a table, asked by name: list_tables() of ibis 12 fails on
+    DuckDB 2 (and leaves its connection with an unfinished result)."""
+    try:
+        backend.table(name)
+    except Exception:  # TableNotFound, or the engine's own error for a missing table
+        return False
+    return True
+
+
 MIN_MEMORY = 256 << 20
 MEMORY_SHARE = 0.1
 

@@ -105,6 +105,32 @@ def test_demo_runs_end_to_end_on_a_small_scenario(tmp_path):
     assert "Coordinated clusters" in html and found  # the planted campaign, at least
     for x in found[:20]:
         assert x["id"] in html and x["summary"].split(":")[0] in html
+    # the planted persons' accounts are proposed as links, in the overview too; a decision
+    # is recorded, shown and audited
+    truth = orjson.loads((tmp_path / "demo" / "scenario" / "ground_truth.json").read_bytes())
+    persons = [tuple(sorted(p["accounts"])) for p in truth["identity"]["persons"]]
+    links = orjson.loads(socmint(home, "link", "--json").stdout)
+    pairs = [(x["a"], x["b"]) for x in links]
+    assert set(persons) <= set(pairs[:10])
+    assert "Possible identity links" in html and all(a in html and b in html for a, b in persons)
+    a, b = persons[0]
+    socmint(home, "link", a, b, "--confirm", "--note", "bios name each other")
+    again = orjson.loads(socmint(home, "link", "--json").stdout)
+    assert next(x["decision"] for x in again if (x["a"], x["b"]) == (a, b)) == "confirmed"
+    assert socmint(home, "link", a, "--confirm", check=False).returncode == 2
+    log = [e["action"] for e in orjson.loads(socmint(home, "audit", "log", "--json").stdout)]
+    assert "identity.decide" in log and "identity.link" in log
+    # the decoy imitates a planted person's handle
+    decoy = truth["identity"]["decoys"][0]
+    twin = next(u for u in decoy["resembles"] if u.startswith("twitter:"))
+    fakes = orjson.loads(socmint(home, "impersonators", twin, "--json").stdout)
+    assert decoy["accounts"][0] in [x["uid"] for x in fakes]
+    # an account's profile, by handle: a planted bot posts on the clock
+    bot = truth["bots"]["accounts"][0]
+    prof = orjson.loads(socmint(home, "account", bot, "--json").stdout)
+    assert prof["uid"] == bot and prof["behaviour"]["interval_cv"] < 0.1
+    shown = socmint(home, "account", prof["identity"]["handle"]).stdout
+    assert prof["identity"]["handle"] in shown and "hour" in shown
     # the campaign's wallet, phone and email (marked by Telegram) are the top selectors
     top = orjson.loads(socmint(home, "summary", "--json").stdout)["top_selectors"]
     assert {(r["kind"], r["normalized"]) for r in top[:3]} == {

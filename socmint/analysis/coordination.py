@@ -187,6 +187,7 @@ import ibis.expr.datatypes as dt
 
 from socmint.enrich.neardup import MIN_CHARS
 from socmint.errors import SocmintError
+from socmint.store import has_table
 
 KINDS = ("repost", "post", "text", "link", "hashtag", "reply", "media")
 CLUSTER_KINDS = ("repost", "post", "link", "hashtag", "reply", "media")  # `text` is in `post`
@@ -228,16 +229,6 @@ _PHRASES = {  # kind: (what they did, the target noun, what one co-action is cal
 # ------------------------------------------------------------------------------------ messages
 
 
-def _has_table(backend, name: str) -> bool:
-    """Asked by name: list_tables() of ibis 12 fails on DuckDB 2 (and leaves its connection
-    with an unfinished result)."""
-    try:
-        backend.table(name)
-    except Exception:  # TableNotFound, or the engine's own error for a missing table
-        return False
-    return True
-
-
 def _has_phash(backend) -> bool:
     return "phash" in backend.table("media").columns
 
@@ -251,7 +242,7 @@ def notes(backend, kinds=KINDS, level: str = "url") -> dict[str, str]:
         if kind == "post":
             out[kind] = (
                 "post: same near-duplicate group (table near_duplicates)"
-                if _has_table(backend, "near_duplicates") else
+                if has_table(backend, "near_duplicates") else
                 "post: no near_duplicates table (run the near-duplicate enricher to catch "
                 "near-copies): exact same text after lower-casing, removing @mentions and "
                 f"collapsing whitespace, texts of {MIN_CHARS} characters or more")
@@ -336,7 +327,7 @@ def _messages(backend, kind: str, level: str):
         p = own.filter(own.reply_to.notnull())
         return p.select(msg=p.uid, account=p.account_uid, obj=p.reply_to, at=p.created_at,
                         origin=p.origin)
-    if kind == "post" and _has_table(backend, "near_duplicates"):
+    if kind == "post" and has_table(backend, "near_duplicates"):
         nd = backend.table("near_duplicates")
         p = own.join(nd, own.uid == nd.uid)
         return p.select(msg=own.uid, account=own.account_uid, obj=nd.group_id,

@@ -49,16 +49,18 @@ def place_names(rows: list[dict]) -> list[dict]:
 
 
 def render(case_info: dict, summary: dict, engine: str, alerts: list[dict] | None = None,
-           clusters: list[dict] | None = None) -> str:
+           clusters: list[dict] | None = None, links: list[dict] | None = None) -> str:
     return _ENV.get_template("overview.html").render(
         case=case_info, s=summary, chart=hourly_chart(summary["posts_per_hour"]), engine=engine,
         alerts=alerts or [], places=place_names(summary.get("top_places", [])),
-        clusters=clusters or [],
+        clusters=clusters or [], links=links or [],
         version=__version__, generated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
 def write(path: Path, case_info: dict, summary: dict, engine: str,
-          alerts: list[dict] | None = None, clusters: list[dict] | None = None) -> Path:
+          alerts: list[dict] | None = None, clusters: list[dict] | None = None,
+          links: list[dict] | None = None) -> Path:
     path = Path(path)
-    path.write_text(render(case_info, summary, engine, alerts, clusters), encoding="utf-8")
+    path.write_text(render(case_info, summary, engine, alerts, clusters, links),
+                    encoding="utf-8")
     return path
