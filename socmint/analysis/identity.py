@@ -91,7 +91,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import ibis
 from anyascii import anyascii
@@ -111,6 +111,7 @@ MIN_CORE = 4  # "ann", "jo": shared by thousands, an equal core of this length p
 MIN_POSTS = 5  # style and rhythm need this many posts on both sides to mean anything
 STYLE_SAMPLE = 200  # recent posts per account for its style: bounds memory, enough for 3-grams
 MIN_TEXT = 20  # characters of normalised text before a shared text counts (as neardup.MIN_CHARS)
+_MEMO = 1 << 18  # normal forms remembered: each account's strings are compared many times
 BLOCK_MAX = 30  # accounts sharing one blocking key, beyond which the key is too common to use
 NEIGHBOURS = 3  # sorted-neighbourhood window on cores, each side
 VERDICTS = ("confirmed", "rejected")
@@ -170,6 +171,7 @@ def _letters_only(s: str) -> str:
     return "".join(c for c in s if c.isascii() and c.isalnum())
 
 
+@lru_cache(maxsize=_MEMO)
 def fold(s, one: str = "i") -> str:
     """The meant form: transliterated, lower-case, leetspeak undone, separators gone."""
     text = "".join(c for c in _clean(s) if c.isascii() or unicodedata.category(c)[0] != "S")
@@ -190,6 +192,7 @@ def fold(s, one: str = "i") -> str:
 _YEAR_OR_DIGITS = re.compile(r"(?:19\d\d|20\d\d|\d+)$")
 
 
+@lru_cache(maxsize=_MEMO)
 def _local_part(handle) -> str:
     h = _clean(handle).strip().lstrip("@")
     h = h.split("@", 1)[0]
@@ -201,6 +204,7 @@ def _local_part(handle) -> str:
     return h
 
 
+@lru_cache(maxsize=_MEMO)
 def core(handle, one: str = "i") -> str:
     """A handle's stem without hosting, affixes and digits: 'TheRealMarta_1987' -> 'marta'."""
     stem = fold(_local_part(handle), one)
@@ -219,9 +223,14 @@ def core(handle, one: str = "i") -> str:
 
 def name_tokens(s) -> list[str]:
     """Words of a name, each folded: 'Marta K. 🚲' -> ['marta', 'k']."""
+    return list(_name_tokens(s))
+
+
+@lru_cache(maxsize=_MEMO)
+def _name_tokens(s) -> tuple[str, ...]:
     text = "".join(c if (c.isascii() or unicodedata.category(c)[0] != "S") else " "
                    for c in _clean(s))
-    return [t for t in (fold(w) for w in re.split(r"[^A-Za-z0-9$@]+", anyascii(text))) if t]
+    return tuple(t for t in (fold(w) for w in re.split(r"[^A-Za-z0-9$@]+", anyascii(text))) if t)
 
 
 # ------------------------------------------------------------------------------ records
@@ -256,6 +265,11 @@ class AccountView:
     @property
     def platform(self) -> str:
         return self.uid.split(":", 1)[0]
+
+    @cached_property
+    def style_norm(self) -> float:
+        """Computed once: an account is compared with many others."""
+        return _norm(self.style)
 
     @property
     def label(self) -> str:
@@ -298,10 +312,15 @@ def combine(evidence: Iterable[Evidence], weights: Mapping[str, float] = WEIGHTS
     return round(1.0 - miss, 6)
 
 
-def aliases(view: AccountView) -> set[str]:
+def aliases(view: AccountView) -> frozenset[str]:
     """Ways a bio or post can name this account: handles and profile URLs, lower-cased."""
+    return _aliases(view.uid, view.platform, view.handle, view.url)
+
+
+@lru_cache(maxsize=_MEMO)
+def _aliases(uid: str, platform: str, handle, url) -> frozenset[str]:
     out = set()
-    raw = _clean(view.handle).strip().lstrip("@").lower()
+    raw = _clean(handle).strip().lstrip("@").lower()
     if raw:
         out.add(raw)
         user, _, server = raw.partition("@")
@@ -313,13 +332,13 @@ def aliases(view: AccountView) -> set[str]:
             out.add(f"tiktok.com/@{raw}")
             out |= {f"reddit.com/user/{raw}", f"reddit.com/u/{raw}", f"u/{raw}"}
         out.add(f"bsky.app/profile/{raw}")
-    if view.platform == "bluesky":
-        did = view.uid.split(":", 1)[1]
+    if platform == "bluesky":
+        did = uid.split(":", 1)[1]
         out.add(f"bsky.app/profile/{did}")
-    url = _url_key(view.url)
+    url = _url_key(url)
     if url and len(url) > 8:
         out.add(url)
-    return out
+    return frozenset(out)
 
 
 _URL = re.compile(r"https?://[^\s<>\"')\]]+|\b(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+/[^\s<>\"')\]]+",
@@ -338,7 +357,8 @@ def _url_key(url) -> str:
     return u
 
 
-def references(text) -> set[str]:
+@lru_cache(maxsize=_MEMO)
+def references(text) -> frozenset[str]:
     """The names and profile URLs a bio mentions, as aliases() spells them."""
     s = _clean(text)[:5000]
     out = set()
@@ -352,7 +372,7 @@ def references(text) -> set[str]:
     for m in _AT.finditer(s):
         user, server = m.group(1).lower(), (m.group(2) or "").lower()
         out.add(f"{user}@{server}" if server else user)
-    return out
+    return frozenset(out)
 
 
 def _bio_selectors(bio) -> set[tuple[str, str]]:
@@ -362,14 +382,19 @@ def _bio_selectors(bio) -> set[tuple[str, str]]:
     return out
 
 
-def _cosine(x: Mapping, y: Mapping) -> float:
+def _norm(x: Mapping) -> float:
+    return math.sqrt(sum(v * v for v in x.values()))
+
+
+def _cosine(x: Mapping, y: Mapping, nx: float | None = None, ny: float | None = None) -> float:
+    """Cosine of two count vectors; their norms may be given (an account's is reused)."""
     if not x or not y:
         return 0.0
+    nx = _norm(x) if nx is None else nx
+    ny = _norm(y) if ny is None else ny
     if len(x) > len(y):
         x, y = y, x
     dot = sum(v * y.get(k, 0) for k, v in x.items())
-    nx = math.sqrt(sum(v * v for v in x.values()))
-    ny = math.sqrt(sum(v * v for v in y.values()))
     return max(0.0, min(1.0, dot / (nx * ny))) if nx and ny else 0.0
 
 
@@ -464,7 +489,7 @@ def compare(a: AccountView, b: AccountView, holders: Mapping | None = None,
         if item is not None:
             out.append(item)
     if a.posts >= MIN_POSTS and b.posts >= MIN_POSTS:
-        cos = _cosine(a.style, b.style)
+        cos = _cosine(a.style, b.style, a.style_norm, b.style_norm)
         if (s := _clamp((cos - 0.5) / 0.5)) > 0:
             out.append(Evidence("style", s, f"writing style alike (3-gram cosine {cos:.2f})",
                                 (round(cos, 4),)))
