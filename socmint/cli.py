@@ -38,10 +38,12 @@ case_app = typer.Typer(no_args_is_help=True, help="Create, list and show cases."
 evidence_app = typer.Typer(no_args_is_help=True, help="The raw evidence store.")
 audit_app = typer.Typer(no_args_is_help=True, help="The case's hash-chained audit log.")
 secret_app = typer.Typer(no_args_is_help=True, help="Credentials for collectors (0600 file).")
+bots_app = typer.Typer(no_args_is_help=True, help="Bot and fake-account models.")
 alerts_app = typer.Typer(help="Alerts raised by monitoring (socmint watch) and "
                          "watchlists.")
 app.add_typer(case_app, name="case")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(bots_app, name="bots")
 app.add_typer(audit_app, name="audit")
 app.add_typer(secret_app, name="secret")
 app.add_typer(alerts_app, name="alerts")
@@ -846,6 +848,67 @@ def account_cmd(who: Annotated[str, typer.Argument(help="The account: its uid or
     for way, rows in p.partners.items():
         if rows:
             _table(f"interaction partners ({way})", list(rows[0]), [list(r.values()) for r in rows])
+
+
+@app.command("accounts")
+def accounts_cmd(model: Annotated[Optional[Path], typer.Option(
+                     help="A bot model (socmint bots train): score every account with it.")]
+                 = None,
+                 top: Annotated[int, typer.Option(help="Accounts printed.")] = 50,
+                 case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Every account of the case. With --model: its bot score, the confidence (how much of the
+    model's weight its data covers) and the reasons, highest score first. Without: its main
+    behaviour features, busiest first (socmint ships no trained model yet)."""
+    from socmint.analysis import bots
+
+    c = cases.open_case(case)
+    m = bots.Model.load(model) if model else None
+    with store.tables(c, engine) as backend:
+        if m:
+            rows = bots.scored_rows(backend, m, None if json else top)
+        else:
+            t = bots.feature_table(backend)
+            t = t.order_by([t.hour_entropy.isnull(), "account"])  # accounts that post first
+            rows = backend.to_pyarrow(t if json else t.limit(top)).to_pylist()
+    audit.record(c, "accounts", {"model": str(model) if model else None}, {"rows": len(rows)})
+    if json:
+        return _json(rows)
+    if m:
+        _table(f"accounts by bot score (model: {model})",
+               ["account", "score", "confidence", "reasons"],
+               [[r["account"], f"{r['score']:.3f}", f"{r['confidence']:.2f}",
+                 "; ".join(r["reasons"])] for r in rows])
+        return
+    err.print("no bot model given (socmint ships none yet): features only; train one with "
+              "`socmint bots train LABELS.csv`", markup=False)
+    _table("accounts", ["account", "interval median s", "interval cv", "hour entropy",
+                        "repost share", "handle digits", "default avatar"],
+           [[r["account"], r["interval_median"], r["interval_cv"], r["hour_entropy"],
+             r["repost_share"], r["handle_digits"], r["default_avatar"]] for r in rows])
+
+
+@bots_app.command("train")
+def bots_train(labels: Annotated[Path, typer.Argument(
+                   help="CSV with columns account (uid) and label (1/0, bot/human).")],
+               out_path: Annotated[Path, typer.Option("--out", help="Where to write the model.")]
+               = Path("bots.json"),
+               case: CaseOpt = None, engine: EngineOpt = None, json: JsonOpt = False):
+    """Train a bot model on the case's labelled accounts; print its cross-validated figures."""
+    from socmint.analysis import bots
+
+    c = cases.open_case(case)
+    known = bots.read_labels(labels)
+    with store.tables(c, engine) as backend:
+        m = bots.train(backend, known, source=str(labels))
+    m.save(out_path)
+    audit.record(c, "bots.train", {"labels": str(labels), "out": str(out_path)},
+                 {"accounts": m.card["accounts"], "bots": m.card["bots"]})
+    if json:
+        return _json(m.card)
+    cv = m.card["cross_validation"]
+    out.print(f"wrote {out_path}: {m.card['accounts']:,} accounts ({m.card['bots']:,} bots), "
+              f"{len(m.features)} features; cross-validated: "
+              + ", ".join(f"{k} {v}" for k, v in cv.items()), markup=False, soft_wrap=True)
 
 
 LINK_MIN_SCORE = 0.5

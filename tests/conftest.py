@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
+import orjson
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,3 +39,48 @@ def case(home):
                      retention_days=30)
     cases.set_current(c)
     return c
+
+
+@contextmanager
+def module_case(tmp_path_factory, folder: str, name: str, purpose: str):
+    """(case, its folder) in a socmint home of its own, for a fixture wider than one test: the
+    environment points at that home until the block ends."""
+    from socmint import case as cases
+
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp(folder)
+    mp.setenv("SOCMINT_HOME", str(root / "home"))
+    mp.setenv("SOCMINT_OPERATOR", "tester")
+    mp.delenv("SOCMINT_CASE", raising=False)
+    try:
+        yield cases.create(name, purpose=purpose, legal_basis="test data only",
+                           retention_days=30), root
+    finally:
+        mp.undo()
+
+
+SCENARIO_ACCOUNTS = 600
+SCENARIO_POSTS = 8000
+
+
+@pytest.fixture(scope="session")
+def scenario_600(tmp_path_factory):
+    """(case, ground truth) of the scenario of 600 accounts and 8,000 posts (seed 7), imported
+    once for every test that only reads it, near-duplicate groups computed. Its home is set only
+    while it is built: the tests read it through the case's own folder."""
+    from socmint import ingest, scenario, store
+    from socmint.enrich import neardup
+
+    with module_case(tmp_path_factory, "scenario600", "scen", "testing on the scenario") as (
+            c, root):
+        scenario.generate(root / "s", accounts=SCENARIO_ACCOUNTS, posts=SCENARIO_POSTS, seed=7,
+                          media=False)
+        ingest.import_paths(c, [root / "s"])
+        with c.writing():
+            con = store.connect(c)
+            try:
+                neardup.group(con)
+            finally:
+                con.close()
+        truth = orjson.loads((root / "s" / "ground_truth.json").read_bytes())
+    return c, truth

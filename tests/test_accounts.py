@@ -25,11 +25,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socmint import case as cases
 from socmint import ingest, store
 from socmint.analysis import accounts as ac
 from socmint.analysis.accounts import behaviour, describe, profile, profile_features, resolve
 from socmint.errors import SocmintError
+
+from .conftest import module_case
 
 D0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
 TICK, NOON, ORIGIN = "twitter:201", "twitter:202", "twitter:203"
@@ -157,34 +158,28 @@ def mastodon_status() -> dict:
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("accounts")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("hand", purpose="testing account profiles", legal_basis="test data only",
-                     retention_days=30)
-    first = root / "first"
-    first.mkdir()
-    write_page(first / "page1.jsonl", page1(),
-               [tick_user(), noon_user("noon", "Posting at noon."),
-                user("203", "origin", "Origin")], RETRIEVED[0])
-    (first / "statuses.jsonl").write_bytes(orjson.dumps(mastodon_status()) + b"\n")
-    report = ingest.import_paths(c, [first])
-    assert report.items["rejected"] == 0
-    for i, (handle, body) in enumerate((("noon2", "@noon2 welcome back"),
-                                        ("Noon3", "Hello again")), start=1):
-        later = root / f"later{i}"
-        later.mkdir()
-        mention = [("202", handle)] if body.startswith("@") else ()
-        post = tweet(f"50000000000000030{i}", "203", D0 + timedelta(days=2 + i, hours=9), body,
-                     mentions=mention)
-        write_page(later / "page.jsonl", [post],
-                   [user("203", "origin", "Origin"),
-                    noon_user(handle, "Posting at noon, daily.")], RETRIEVED[i])
-        assert ingest.import_paths(c, [later]).items["rejected"] == 0
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "accounts", "hand",
+                     "testing account profiles") as (c, root):
+        first = root / "first"
+        first.mkdir()
+        write_page(first / "page1.jsonl", page1(),
+                   [tick_user(), noon_user("noon", "Posting at noon."),
+                    user("203", "origin", "Origin")], RETRIEVED[0])
+        (first / "statuses.jsonl").write_bytes(orjson.dumps(mastodon_status()) + b"\n")
+        report = ingest.import_paths(c, [first])
+        assert report.items["rejected"] == 0
+        for i, (handle, body) in enumerate((("noon2", "@noon2 welcome back"),
+                                            ("Noon3", "Hello again")), start=1):
+            later = root / f"later{i}"
+            later.mkdir()
+            mention = [("202", handle)] if body.startswith("@") else ()
+            post = tweet(f"50000000000000030{i}", "203", D0 + timedelta(days=2 + i, hours=9), body,
+                         mentions=mention)
+            write_page(later / "page.jsonl", [post],
+                       [user("203", "origin", "Origin"),
+                        noon_user(handle, "Posting at noon, daily.")], RETRIEVED[i])
+            assert ingest.import_paths(c, [later]).items["rejected"] == 0
+        yield c
 
 
 def rows_by_account(backend, table) -> dict[str, dict]:
@@ -441,21 +436,8 @@ def test_who_fuzz_raises_nothing_but_user_errors(hand):
 
 
 @pytest.fixture(scope="module")
-def scenario_case(tmp_path_factory):
-    from socmint import scenario
-
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("accounts_scenario")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    scenario.generate(root / "s", accounts=600, posts=8000, seed=7, media=False)
-    c = cases.create("scen", purpose="testing account profiles", legal_basis="test data only",
-                     retention_days=30)
-    ingest.import_paths(c, [root / "s"])
-    truth = orjson.loads((root / "s" / "ground_truth.json").read_bytes())
-    yield c, truth
-    mp.undo()
+def scenario_case(scenario_600):
+    return scenario_600
 
 
 def test_planted_bots_keep_time_unlike_ordinary_accounts(scenario_case):

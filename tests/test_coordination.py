@@ -18,7 +18,6 @@ import ibis
 import orjson
 import pytest
 
-from socmint import case as cases
 from socmint import ingest, store
 from socmint.analysis import coordination as co
 from socmint.analysis.coordination import (
@@ -30,6 +29,8 @@ from socmint.analysis.coordination import (
     notes,
 )
 from socmint.errors import SocmintError
+
+from .conftest import module_case
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -125,19 +126,13 @@ def write_page(path, tweets, users=USERS) -> None:
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("coordination")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("hand", purpose="testing coordination", legal_basis="test data only",
-                     retention_days=30)
-    (root / "in").mkdir()
-    write_page(root / "in" / "page.jsonl", hand_tweets())
-    report = ingest.import_paths(c, [root / "in"])
-    assert report.items["rejected"] == 0
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "coordination", "hand",
+                     "testing coordination") as (c, root):
+        (root / "in").mkdir()
+        write_page(root / "in" / "page.jsonl", hand_tweets())
+        report = ingest.import_paths(c, [root / "in"])
+        assert report.items["rejected"] == 0
+        yield c
 
 
 def edges(backend, kind, window=60, min_weight=1, **kw) -> dict:
@@ -427,18 +422,12 @@ def slow_tweets() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def slow(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("coordination_slow")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("slow", purpose="testing coordination", legal_basis="test data only",
-                     retention_days=30)
-    (root / "in").mkdir()
-    write_page(root / "in" / "page.jsonl", slow_tweets(), {**SCHEDULED, **BUSY})
-    assert ingest.import_paths(c, [root / "in"]).items["rejected"] == 0
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "coordination_slow", "slow",
+                     "testing coordination") as (c, root):
+        (root / "in").mkdir()
+        write_page(root / "in" / "page.jsonl", slow_tweets(), {**SCHEDULED, **BUSY})
+        assert ingest.import_paths(c, [root / "in"]).items["rejected"] == 0
+        yield c
 
 
 def test_a_group_acting_within_the_hour_is_found_at_the_slow_scale(slow):
@@ -472,32 +461,8 @@ def test_time_spans_in_words():
 
 
 @pytest.fixture(scope="module")
-def scenario_case(tmp_path_factory):
-    from socmint import scenario
-    from socmint.enrich import neardup
-
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("coordination_scenario")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    scenario.generate(root / "s", accounts=SCENARIO_ACCOUNTS, posts=SCENARIO_POSTS, seed=7,
-                      media=False)
-    c = cases.create("scen", purpose="testing coordination", legal_basis="test data only",
-                     retention_days=30)
-    ingest.import_paths(c, [root / "s"])
-    with c.writing():
-        con = store.connect(c)
-        try:
-            neardup.group(con)
-        finally:
-            con.close()
-    truth = orjson.loads((root / "s" / "ground_truth.json").read_bytes())
-    yield c, truth
-    mp.undo()
-
-
-SCENARIO_ACCOUNTS = 600
-SCENARIO_POSTS = 8000
+def scenario_case(scenario_600):
+    return scenario_600
 
 
 def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_case):

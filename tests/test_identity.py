@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socmint import audit, ingest, store
-from socmint import case as cases
 from socmint.analysis import identity as idn
 from socmint.analysis.identity import (
     AccountView,
@@ -34,6 +33,8 @@ from socmint.analysis.identity import (
     skeleton,
 )
 from socmint.errors import SocmintError
+
+from .conftest import module_case
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
@@ -107,20 +108,14 @@ def mastodon_statuses() -> list:
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("identity")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("hand", purpose="testing identity", legal_basis="test data only",
-                     retention_days=30)
-    (root / "in").mkdir()
-    (root / "in" / "page.jsonl").write_bytes(orjson.dumps(twitter_page()) + b"\n")
-    (root / "in" / "statuses.json").write_bytes(orjson.dumps(mastodon_statuses()))
-    report = ingest.import_paths(c, [root / "in"])
-    assert report.items["rejected"] == 0
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "identity", "hand",
+                     "testing identity") as (c, root):
+        (root / "in").mkdir()
+        (root / "in" / "page.jsonl").write_bytes(orjson.dumps(twitter_page()) + b"\n")
+        (root / "in" / "statuses.json").write_bytes(orjson.dumps(mastodon_statuses()))
+        report = ingest.import_paths(c, [root / "in"])
+        assert report.items["rejected"] == 0
+        yield c
 
 
 # ------------------------------------------------------------------------------ normal forms
@@ -281,21 +276,9 @@ def test_duckdb_and_spark_give_identical_proposals(hand):
 
 
 @pytest.fixture(scope="module")
-def scenario_case(tmp_path_factory):
-    from socmint import scenario
-
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("identity_scenario")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    scenario.generate(root / "s", accounts=600, posts=8000, seed=7, media=False)
-    c = cases.create("scen", purpose="testing identity", legal_basis="test data only",
-                     retention_days=30)
-    ingest.import_paths(c, [root / "s"])
-    truth = orjson.loads((root / "s" / "ground_truth.json").read_bytes())
-    yield c, truth["identity"]
-    mp.undo()
+def scenario_case(scenario_600):
+    c, truth = scenario_600
+    return c, truth["identity"]
 
 
 def test_scenario_persons_are_linked_and_decoys_are_not(scenario_case):

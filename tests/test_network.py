@@ -17,10 +17,11 @@ import networkx as nx
 import pyarrow as pa
 import pytest
 
-from socmint import case as cases
 from socmint import ingest, scenario, store
 from socmint.analysis import network as nw
 from socmint.errors import SocmintError
+
+from .conftest import module_case
 
 P = "twitter:"
 HOSTILE = 'dan<script>alert("x")</script>\'&\x07'
@@ -138,24 +139,17 @@ def as_dict(edges) -> dict:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("network")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("n", purpose="testing the network", legal_basis="test data only",
-                     retention_days=30)
-    src = root / "in"
-    src.mkdir()
-    (src / "twitter_pages.jsonl").write_text(
-        "".join(json.dumps(p) + "\n" for p in twitter_pages()))
-    (src / "bluesky_jetstream.jsonl").write_text(
-        "".join(json.dumps(e) + "\n" for e in bluesky_events()))
-    report = ingest.import_paths(c, [src])
-    assert report.items["rejected"] == 0
-    with store.tables(c, "duckdb") as backend:
-        yield c, backend, nw.network(backend)
-    mp.undo()
+    with module_case(tmp_path_factory, "network", "n", "testing the network") as (c, root):
+        src = root / "in"
+        src.mkdir()
+        (src / "twitter_pages.jsonl").write_text(
+            "".join(json.dumps(p) + "\n" for p in twitter_pages()))
+        (src / "bluesky_jetstream.jsonl").write_text(
+            "".join(json.dumps(e) + "\n" for e in bluesky_events()))
+        report = ingest.import_paths(c, [src])
+        assert report.items["rejected"] == 0
+        with store.tables(c, "duckdb") as backend:
+            yield c, backend, nw.network(backend)
 
 
 def test_edge_list_kinds_weights_and_times(built):
@@ -337,17 +331,11 @@ def pa_accounts(uids):
 
 @pytest.fixture(scope="module")
 def scenario_case(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("network_scenario")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    scenario.generate(root / "scenario", accounts=300, posts=3000, seed=7, media=False)
-    c = cases.create("sc", purpose="testing the network", legal_basis="test data only",
-                     retention_days=30)
-    ingest.import_paths(c, [root / "scenario"])
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "network_scenario", "sc", "testing the network") as (
+            c, root):
+        scenario.generate(root / "scenario", accounts=300, posts=3000, seed=7, media=False)
+        ingest.import_paths(c, [root / "scenario"])
+        yield c
 
 
 def test_scenario_network_matches_the_interactions_table(scenario_case):

@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socmint import case as cases
 from socmint import ingest, search, store
 from socmint.errors import SocmintError
 from socmint.search import index as ix
 from socmint.search.query import QueryError, compile_query, distance_m
+
+from .conftest import module_case
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "search"
 ORIGINALS = ("mastodon_timeline.json", "twitter_search_page.jsonl",
@@ -67,18 +68,12 @@ def _fill(case, tmp: Path) -> None:
 @pytest.fixture(scope="module")
 def fixed(tmp_path_factory):
     """One case for the read-only tests, imported and indexed once."""
-    mp = pytest.MonkeyPatch()
-    root = tmp_path_factory.mktemp("search")
-    mp.setenv("SOCMINT_HOME", str(root / "home"))
-    mp.setenv("SOCMINT_OPERATOR", "tester")
-    mp.delenv("SOCMINT_CASE", raising=False)
-    c = cases.create("s", purpose="testing search", legal_basis="test data only",
-                     retention_days=30)
-    _fill(c, root)
-    built = search.build(c)
-    assert built["posts"] == len(UID)
-    yield c
-    mp.undo()
+    with module_case(tmp_path_factory, "search", "s",
+                     "testing search") as (c, root):
+        _fill(c, root)
+        built = search.build(c)
+        assert built["posts"] == len(UID)
+        yield c
 
 
 def found(case, q: str, **kw) -> set[str]:
