@@ -169,3 +169,20 @@ def test_cli_trains_and_scores(labelled):
     plain = orjson.loads(socmint(home, "accounts", "--case", "bots", "--json").stdout)
     assert len(plain) == len(BOTS) + len(PEOPLE) + 1 and "score" not in plain[0]
     assert next(r for r in plain if r["account"] == f"twitter:{BOTS[0]}")["interval_cv"] < 0.1
+
+
+@pytest.mark.spark
+def test_duckdb_and_spark_give_the_same_scores(labelled):
+    c, model, _, _ = labelled
+
+    def run(engine):
+        with store.tables(c, engine) as b:
+            return {r["account"]: (r["score"], r["confidence"], tuple(r["reasons"]))
+                    for r in bots.scored_rows(b, model)}
+
+    on_duck, on_spark = run("duckdb"), run("spark")
+    assert len(on_duck) == len(BOTS) + len(PEOPLE) + 1
+    assert on_duck.keys() == on_spark.keys()
+    for a, (s, conf, why) in on_duck.items():
+        assert on_spark[a][0] == pytest.approx(s, abs=1e-6) and on_spark[a][1] == conf, a
+        assert [w.rsplit(" ", 1)[0] for w in on_spark[a][2]] == [w.rsplit(" ", 1)[0] for w in why]
