@@ -120,7 +120,8 @@ def test_sql_score_is_the_python_reference_and_reasons_are_its_terms(labelled):
     features = {f: bot[f] for f in model.features}
     terms = {f: v for f, v in model.contributions(features).items() if v is not None}
     said = bots.reasons(model, features, terms)
-    first = max(terms, key=lambda f: terms[f])  # the term that pushed it most towards "bot"
+    # the term that pushed it most towards "bot" (equal terms: by feature name)
+    first = min(terms, key=lambda f: (-terms[f], f))
     assert said[0].startswith(bots.FEATURES[first][2])
     # taking that feature away moves the logit by exactly its term
     without = dict(features, **{first: None})
