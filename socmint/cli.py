@@ -957,7 +957,7 @@ def link_cmd(a: Annotated[Optional[str], typer.Argument(
     audit.record(c, "identity.link", {"min_score": min_score}, {"proposals": len(found)})
     if json:
         return _json([asdict(x) for x in found])
-    _table(f"possible identity links ({len(found):,})",
+    _table(f"possible identity links, strongest first ({len(found):,} shown)",
            ["account", "account", "score", "decision", "evidence"],
            [[x.a, x.b, f"{x.score:.2f}", x.decision or "", ", ".join(e.kind for e in x.evidence)]
             for x in found])
