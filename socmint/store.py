@@ -21,6 +21,8 @@ from socmint.model import OBS_SCHEMAS, PROVENANCE, TABLES
 ENGINES = ("duckdb", "spark")
 REFERENCES = {"reply_to", "quote_of", "repost_of", "target_post", "target"}
 LAKE_TABLES = TABLES + tuple(f"{t}_obs" for t in TABLES) + ("evidence",)
+# tables an enricher writes once it has run: in the lake when the case has them
+OPTIONAL_LAKE_TABLES = ("near_duplicates",)
 
 _DUCK_TYPES = {
     "string": "VARCHAR", "int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN",
@@ -221,17 +223,26 @@ def export_lake(case: Case) -> None:
     """
     con = connect(case)
     try:
+        have = {r[0] for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+        optional = [t for t in OPTIONAL_LAKE_TABLES if t in have]
         last = scalar(con, "SELECT max(finished_at)::VARCHAR FROM runs") or "none"
+        # an enricher's table changes without a run: its state is part of the marker
+        last += "".join(f"|{t}:" + str(scalar(
+            con, f"SELECT count(*) || ':' || coalesce(bit_xor(hash({t})), 0) FROM {t}"))
+            for t in optional)
         marker = case.lake_dir / "exported"
         if marker.exists() and marker.read_text() == last and all(
-                (case.lake_dir / f"{t}.parquet").exists() for t in LAKE_TABLES):
+                (case.lake_dir / f"{t}.parquet").exists() for t in (*LAKE_TABLES, *optional)):
             return
         case.lake_dir.mkdir(exist_ok=True)
-        for t in LAKE_TABLES:
+        for t in (*LAKE_TABLES, *optional):
             path = case.lake_dir / f"{t}.parquet"
             tmp = path.with_suffix(".parquet.tmp")
             con.execute(f"COPY {t} TO '{tmp}' (FORMAT parquet, COMPRESSION zstd)")
             os.replace(tmp, path)
+        for t in set(OPTIONAL_LAKE_TABLES) - set(optional):
+            (case.lake_dir / f"{t}.parquet").unlink(missing_ok=True)
         marker.write_text(last)
     finally:
         con.close()
@@ -277,4 +288,10 @@ def _spark_backend(case: Case):
     backend = ibis.pyspark.connect(_SPARK)
     for t in LAKE_TABLES:
         backend.read_parquet(str(case.lake_dir / f"{t}.parquet"), table_name=t)
+    for t in OPTIONAL_LAKE_TABLES:
+        path = case.lake_dir / f"{t}.parquet"
+        if path.exists():
+            backend.read_parquet(str(path), table_name=t)
+        else:  # a session that read another case's copy must not see it here
+            _SPARK.catalog.dropTempView(t)
     return backend

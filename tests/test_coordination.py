@@ -520,3 +520,26 @@ def test_duckdb_and_spark_give_identical_edges(hand):
 
 def test_cluster_dataclass_is_importable():
     assert Cluster.__dataclass_fields__["strength"]
+
+
+@pytest.mark.spark
+def test_near_duplicate_groups_reach_spark(scenario_600):
+    """The enricher's table goes to the lake with the rest: co-post and the near-duplicate
+    share are the same on both engines."""
+    from socmint.analysis import accounts
+    from tests.test_recovery_engines import utc_rows
+
+    c, _ = scenario_600
+
+    def run(engine):
+        with store.tables(c, engine) as b:
+            edges = coaction_edges(b, "post").order_by(["source", "target"])
+            shares = accounts.behaviour(b).select("account", "near_duplicate_share")
+            return (notes(b, ["post"])["post"], utc_rows(b.to_pyarrow(edges)),
+                    {r["account"]: r["near_duplicate_share"]
+                     for r in b.to_pyarrow(shares).to_pylist()})
+
+    on_duck, on_spark = run("duckdb"), run("spark")
+    assert on_duck[0].startswith("post: same near-duplicate group") and on_duck[1]
+    assert any(on_duck[2].values())
+    assert on_duck == on_spark

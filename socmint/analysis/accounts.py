@@ -42,8 +42,8 @@ Telegram "joined", "pinned") left out. Deleted posts count: the account did post
                               for an account posting in every hour, 23 for one posting in one
   near_duplicate_share        posts in a near-duplicate group (table near_duplicates, written by
                               socmint.enrich.neardup) that also holds another account's post;
-                              null when the table has not been computed (it lives in DuckDB
-                              only, so on Spark it is null)
+                              null when the table has not been computed (the lake copies it
+                              for Spark)
   languages                   distinct languages of its posts: the platform's language code
                               (primary subtag, lower-cased; "und", "zxx" and Twitter's q..
                               pseudo-codes mean none), else the detected one (entities kind
