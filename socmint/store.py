@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import duckdb
 import ibis
@@ -60,6 +61,19 @@ def has_table(backend, name: str) -> bool:
     except Exception:  # TableNotFound, or the engine's own error for a missing table
         return False
     return True
+
+
+def utc(value):
+    """A timestamp as UTC-aware: Spark hands them back without their zone (they are UTC)."""
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None
+                else value.astimezone(timezone.utc))
+    return value
+
+
+def rows(backend, expr) -> list[dict]:
+    """An expression's rows as dicts, timestamps UTC-aware on every engine."""
+    return [{k: utc(v) for k, v in r.items()} for r in backend.to_pyarrow(expr).to_pylist()]
 
 
 MIN_MEMORY = 256 << 20

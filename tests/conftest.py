@@ -59,6 +59,19 @@ def module_case(tmp_path_factory, folder: str, name: str, purpose: str):
         mp.undo()
 
 
+def import_files(case, folder: Path, files: dict[str, bytes]):
+    """Write the files into `folder` and import them through the real pipeline; nothing may be
+    rejected."""
+    from socmint import ingest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    report = ingest.import_paths(case, [folder])
+    assert report.items["rejected"] == 0
+    return report
+
+
 SCENARIO_ACCOUNTS = 600
 SCENARIO_POSTS = 8000
 

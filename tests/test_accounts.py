@@ -435,13 +435,8 @@ def test_who_fuzz_raises_nothing_but_user_errors(hand):
 # ---------------------------------------------------------------- scenario
 
 
-@pytest.fixture(scope="module")
-def scenario_case(scenario_600):
-    return scenario_600
-
-
-def test_planted_bots_keep_time_unlike_ordinary_accounts(scenario_case):
-    c, truth = scenario_case
+def test_planted_bots_keep_time_unlike_ordinary_accounts(scenario_600):
+    c, truth = scenario_600
     bots = set(truth["bots"]["accounts"])
     ordinary = {u for u, a in truth["accounts"].items() if a["role"] == "ordinary"}
     with store.tables(c, "duckdb") as b:

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import pytest
 
-from socmint import ingest, store
+from socmint import store
 from socmint.analysis import bots
 from socmint.errors import SocmintError
 
-from .conftest import module_case
+from .conftest import import_files, module_case
 from .test_cli_report import socmint
 
 T0 = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
@@ -79,9 +79,7 @@ def page() -> dict:
 def labelled(tmp_path_factory):
     with module_case(tmp_path_factory, "bots", "bots",
                      "testing bot scoring") as (c, root):
-        (root / "in").mkdir()
-        (root / "in" / "page.jsonl").write_bytes(orjson.dumps(page()) + b"\n")
-        assert ingest.import_paths(c, [root / "in"]).items["rejected"] == 0
+        import_files(c, root / "in", {"page.jsonl": orjson.dumps(page()) + b"\n"})
         train_on = {f"twitter:{u}": 1 for u in BOTS[:8]} | {f"twitter:{u}": 0 for u in PEOPLE[:16]}
         labels = root / "labels.csv"
         with open(labels, "w", newline="") as fh:

@@ -18,7 +18,7 @@ import ibis
 import orjson
 import pytest
 
-from socmint import ingest, store
+from socmint import store
 from socmint.analysis import coordination as co
 from socmint.analysis.coordination import (
     Cluster,
@@ -30,7 +30,7 @@ from socmint.analysis.coordination import (
 )
 from socmint.errors import SocmintError
 
-from .conftest import module_case
+from .conftest import import_files, module_case
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -117,21 +117,18 @@ def hand_tweets() -> list[dict]:
     return out
 
 
-def write_page(path, tweets, users=USERS) -> None:
+def page(tweets, users=USERS) -> bytes:
+    """A search page as the API writes it, one JSON line."""
     users = [{"id": i, "username": h, "name": h.title()} for i, h in users.items()]
-    page = {"data": tweets, "includes": {"users": users},
-            "meta": {"result_count": len(tweets)}}
-    path.write_bytes(orjson.dumps(page) + b"\n")
+    return orjson.dumps({"data": tweets, "includes": {"users": users},
+                         "meta": {"result_count": len(tweets)}}) + b"\n"
 
 
 @pytest.fixture(scope="module")
 def hand(tmp_path_factory):
     with module_case(tmp_path_factory, "coordination", "hand",
                      "testing coordination") as (c, root):
-        (root / "in").mkdir()
-        write_page(root / "in" / "page.jsonl", hand_tweets())
-        report = ingest.import_paths(c, [root / "in"])
-        assert report.items["rejected"] == 0
+        import_files(c, root / "in", {"page.jsonl": page(hand_tweets())})
         yield c
 
 
@@ -424,9 +421,7 @@ def slow_tweets() -> list[dict]:
 def slow(tmp_path_factory):
     with module_case(tmp_path_factory, "coordination_slow", "slow",
                      "testing coordination") as (c, root):
-        (root / "in").mkdir()
-        write_page(root / "in" / "page.jsonl", slow_tweets(), {**SCHEDULED, **BUSY})
-        assert ingest.import_paths(c, [root / "in"]).items["rejected"] == 0
+        import_files(c, root / "in", {"page.jsonl": page(slow_tweets(), {**SCHEDULED, **BUSY})})
         yield c
 
 
@@ -460,13 +455,8 @@ def test_time_spans_in_words():
 # ---------------------------------------------------------------- scenario
 
 
-@pytest.fixture(scope="module")
-def scenario_case(scenario_600):
-    return scenario_600
-
-
-def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_case):
-    c, truth = scenario_case
+def test_campaign_is_recovered_and_ordinary_users_stay_apart(scenario_600):
+    c, truth = scenario_600
     campaign = set(truth["campaign"]["accounts"])
     role = {uid: a["role"] for uid, a in truth["accounts"].items()}
     with store.tables(c, "duckdb") as b:

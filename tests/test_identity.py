@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socmint import audit, ingest, store
+from socmint import audit, store
 from socmint.analysis import identity as idn
 from socmint.analysis.identity import (
     AccountView,
@@ -34,7 +34,7 @@ from socmint.analysis.identity import (
 )
 from socmint.errors import SocmintError
 
-from .conftest import module_case
+from .conftest import import_files, module_case
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
 
@@ -110,11 +110,9 @@ def mastodon_statuses() -> list:
 def hand(tmp_path_factory):
     with module_case(tmp_path_factory, "identity", "hand",
                      "testing identity") as (c, root):
-        (root / "in").mkdir()
-        (root / "in" / "page.jsonl").write_bytes(orjson.dumps(twitter_page()) + b"\n")
-        (root / "in" / "statuses.json").write_bytes(orjson.dumps(mastodon_statuses()))
-        report = ingest.import_paths(c, [root / "in"])
-        assert report.items["rejected"] == 0
+        import_files(c, root / "in", {
+            "page.jsonl": orjson.dumps(twitter_page()) + b"\n",
+            "statuses.json": orjson.dumps(mastodon_statuses())})
         yield c
 
 
@@ -275,14 +273,9 @@ def test_duckdb_and_spark_give_identical_proposals(hand):
 # ------------------------------------------------------------------------------ scenario
 
 
-@pytest.fixture(scope="module")
-def scenario_case(scenario_600):
-    c, truth = scenario_600
-    return c, truth["identity"]
-
-
-def test_scenario_persons_are_linked_and_decoys_are_not(scenario_case):
-    c, truth = scenario_case
+def test_scenario_persons_are_linked_and_decoys_are_not(scenario_600):
+    c, everything = scenario_600
+    truth = everything["identity"]
     with store.tables(c, "duckdb") as b:
         found = proposals(b, min_score=0.0, limit=None)
     score = {(p.a, p.b): p.score for p in found}

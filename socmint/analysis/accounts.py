@@ -93,6 +93,8 @@ import ibis
 
 from socmint.errors import SocmintError
 from socmint.store import has_table
+from socmint.store import rows as _rows
+from socmint.store import utc as _utc
 
 TOP = 10  # items in each top list of a profile
 ROUND = 6  # decimals of every double in behaviour() and profile_features()
@@ -381,18 +383,6 @@ def _plain(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _utc(value):
-    """Spark hands back timestamps without their zone (they are UTC)."""
-    if isinstance(value, datetime):
-        return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None
-                else value.astimezone(timezone.utc))
-    return value
-
-
-def _rows(backend, expr) -> list[dict]:
-    return [{k: _utc(v) for k, v in r.items()} for r in backend.to_pyarrow(expr).to_pylist()]
 
 
 def _clean_who(who) -> str:

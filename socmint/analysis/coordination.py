@@ -188,6 +188,7 @@ import ibis.expr.datatypes as dt
 from socmint.enrich.neardup import MIN_CHARS
 from socmint.errors import SocmintError
 from socmint.store import has_table
+from socmint.store import utc as _utc
 
 KINDS = ("repost", "post", "text", "link", "hashtag", "reply", "media")
 CLUSTER_KINDS = ("repost", "post", "link", "hashtag", "reply", "media")  # `text` is in `post`
@@ -1053,14 +1054,6 @@ def _n(n: int, noun: str, always: bool = False) -> str:
 
 def _join(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-def _utc(value):
-    """Spark hands back timestamps without their zone (they are UTC)."""
-    if isinstance(value, datetime):
-        return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None
-                else value.astimezone(timezone.utc))
-    return value
 
 
 def _fmt(value: datetime) -> str:

@@ -508,10 +508,6 @@ def score(a: AccountView, b: AccountView) -> tuple[float, list[Evidence]]:
 # ------------------------------------------------------------------------------ reading
 
 
-def _rows(backend, expr) -> list[dict]:
-    return backend.to_pyarrow(expr).to_pylist()
-
-
 def _text_key(text):
     """The normalised text of a post, as an Ibis expression (shared with no engine quirks)."""
     t = text.lower().re_replace(r"https?://\S+", " ").re_replace(r"[@#][^\s]+", " ")
@@ -528,14 +524,14 @@ def _accounts(backend) -> dict[str, AccountView]:
     acc = backend.table("accounts")
     cols = [c for c in ("uid", "handle", "display_name", "bio", "url") if c in acc.columns]
     views = {}
-    for r in _rows(backend, acc.select(*cols)):
+    for r in store.rows(backend, acc.select(*cols)):
         if r["uid"]:
             views[r["uid"]] = AccountView(r["uid"], r.get("handle"), r.get("display_name"),
                                           r.get("bio"), r.get("url"))
     media = backend.table("media")
     if "phash" in media.columns and "account" in media.columns:  # avatars, once hashed
         m = media.filter(media.kind == "avatar", media.phash.notnull())
-        for r in _rows(backend, m.select("account", "phash")):
+        for r in store.rows(backend, m.select("account", "phash")):
             if r["account"] in views:
                 views[r["account"]].avatar = r["phash"]
     return views
@@ -550,7 +546,7 @@ def _selector_rows(backend) -> list[dict]:
     counts = held.group_by(["kind", "value"]).aggregate(holders=held.account.nunique())
     counts = counts.filter(counts.holders.between(2, BLOCK_MAX))
     j = held.join(counts, ["kind", "value"])
-    return _rows(backend, j.select("account", "kind", "value", "holders"))
+    return store.rows(backend, j.select("account", "kind", "value", "holders"))
 
 
 def _text_rows(backend) -> list[dict]:
@@ -564,7 +560,7 @@ def _text_rows(backend) -> list[dict]:
     keyed = keyed.filter(keyed.key.length() >= MIN_TEXT).distinct()
     pairs = keyed.group_by("key").aggregate(n=keyed.account.nunique())
     pairs = pairs.filter(pairs.n == 2)
-    return _rows(backend, keyed.semi_join(pairs, "key"))
+    return store.rows(backend, keyed.semi_join(pairs, "key"))
 
 
 def _load_posts(backend, views: dict[str, AccountView], uids: Iterable[str]) -> None:
@@ -577,7 +573,7 @@ def _load_posts(backend, views: dict[str, AccountView], uids: Iterable[str]) -> 
     mine = p.semi_join(mem, p.account_uid == mem.account)
     hours = mine.filter(mine.created_at.notnull()).select(
         account=mine.account_uid, hour=mine.created_at.hour())
-    for r in _rows(backend, hours.group_by(["account", "hour"]).aggregate(n=hours.count())):
+    for r in store.rows(backend, hours.group_by(["account", "hour"]).aggregate(n=hours.count())):
         v = views.get(r["account"])
         if v is not None and r["hour"] is not None:
             rh = list(v.rhythm) or [0] * 24
@@ -589,7 +585,7 @@ def _load_posts(backend, views: dict[str, AccountView], uids: Iterable[str]) -> 
     sample = ranked.filter(ranked.rank < STYLE_SAMPLE).select(
         account=ranked.account_uid, key=_text_key(ranked.text))
     grams: dict[str, Counter] = defaultdict(Counter)
-    for r in _rows(backend, sample):
+    for r in store.rows(backend, sample):
         text = f" {r['key'] or ''} "[:2000]
         grams[r["account"]].update(text[i:i + 3] for i in range(len(text) - 2))
     for uid, counts in grams.items():
@@ -653,11 +649,10 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 def _latest(backend, decided: Mapping | None) -> dict[tuple[str, str], str]:
     if decided is not None:
         return {_pair(*k): v for k, v in decided.items()}
-    try:  # asked by name: list_tables() of ibis 12 fails on DuckDB 2
-        table = backend.table("identity_decisions")
-    except Exception:  # noqa: BLE001  (TableNotFound, or the engine's own error)
+    if not store.has_table(backend, "identity_decisions"):
         return {}
-    return {(r["a"], r["b"]): r["verdict"] for r in _rows(backend, _latest_rows(table))}
+    table = backend.table("identity_decisions")
+    return {(r["a"], r["b"]): r["verdict"] for r in store.rows(backend, _latest_rows(table))}
 
 
 def _latest_rows(t):
@@ -830,12 +825,10 @@ def decisions(case: Case) -> list[dict]:
         return []
     con = store.connect(case, read_only=True)
     try:
-        have = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
-                           "'identity_decisions'").fetchone()[0]
-        if not have:
-            return []
         backend = ibis.duckdb.from_connection(con)
-        rows = _rows(backend, _latest_rows(backend.table("identity_decisions")))
+        if not store.has_table(backend, "identity_decisions"):
+            return []
+        rows = store.rows(backend, _latest_rows(backend.table("identity_decisions")))
     finally:
         con.close()
     return sorted(rows, key=lambda r: (r["decided_at"], r["a"], r["b"]))
